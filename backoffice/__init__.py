@@ -1,0 +1,35 @@
+"""The back office: Flask-Admin views for staff, created per app in ``init_app``."""
+from __future__ import annotations
+
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+
+from extensions import db
+from models.audit import AuditEvent
+from models.companies import Company
+from models.mail import OutboxMessage
+from models.shops import Shop
+from models.staff import StaffUser
+from models.users import CompanyUser
+
+
+def init_app(app) -> None:
+    from backoffice.auth import StaffIndexView
+    from backoffice.companies import CompanyView, CompanyUserView
+    from backoffice.system import AuditEventView, OutboxView, ShopView, StaffUserView
+
+    admin = Admin(
+        name="Atrium back office",
+        index_view=StaffIndexView(name="Home", url="/admin", endpoint="admin"),
+        theme=Bootstrap4Theme(base_template="backoffice/master.html", fluid=True),
+    )
+    admin.add_view(CompanyView(Company, db, name="Companies", endpoint="companies", category="Customers"))
+    admin.add_view(
+        CompanyUserView(CompanyUser, db, name="Company users", endpoint="company_users", category="Customers")
+    )
+    admin.add_view(ShopView(Shop, db, name="Shops", endpoint="shops", category="Setup"))
+    admin.add_view(StaffUserView(StaffUser, db, name="Staff", endpoint="staff", category="Setup"))
+    admin.add_view(OutboxView(OutboxMessage, db, name="Outbox", endpoint="outbox", category="System"))
+    admin.add_view(AuditEventView(AuditEvent, db, name="Audit log", endpoint="audit", category="System"))
+    admin.init_app(app)
+    app.extensions["atrium_admin"] = admin

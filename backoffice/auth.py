@@ -1,0 +1,72 @@
+"""Staff sign-in and the back office home."""
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask_admin import AdminIndexView, expose
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import EmailField, HiddenField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+from backoffice.base import deny_or_login
+from extensions import db
+from models.auth import authenticate, end_sessions
+from models.base import DomainError
+from models.companies import Company, CompanyStatus
+from models.mail import MailState, OutboxMessage
+from models.staff import StaffUser
+from models.users import CompanyUser
+from security import is_staff_user, next_url
+
+
+class StaffLoginForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    next = HiddenField()
+
+
+class StaffIndexView(AdminIndexView):
+    """Open to everyone so that the sign-in page is reachable; each page checks."""
+
+    @expose("/")
+    def index(self):
+        if not is_staff_user():
+            return deny_or_login()
+        counts = {
+            "companies": db.session.scalar(select(func.count(Company.id))),
+            "active_companies": db.session.scalar(
+                select(func.count(Company.id)).where(Company.status == CompanyStatus.ACTIVE.value)
+            ),
+            "users": db.session.scalar(select(func.count(CompanyUser.id))),
+            "pending_mail": db.session.scalar(
+                select(func.count(OutboxMessage.id)).where(OutboxMessage.state == MailState.PENDING.value)
+            ),
+        }
+        return self.render("backoffice/index.html", counts=counts)
+
+    @expose("/login/", methods=("GET", "POST"))
+    def login(self):
+        if is_staff_user():
+            return redirect(url_for("admin.index"))
+        form = StaffLoginForm(next=request.args.get("next", ""))
+        if form.validate_on_submit():
+            try:
+                staff = authenticate(StaffUser, form.email.data, form.password.data, request.remote_addr or "")
+            except DomainError as error:
+                db.session.commit()  # keep the recorded failure for the throttle
+                flash(error.message, "error")
+                return self.render("backoffice/login.html", form=form), 401
+            db.session.commit()
+            login_user(staff)
+            return redirect(next_url("admin.index"))
+        return self.render("backoffice/login.html", form=form)
+
+    @expose("/logout/", methods=("POST",))
+    def logout(self):
+        if is_staff_user():
+            end_sessions(current_user._get_current_object())
+            db.session.commit()
+        logout_user()
+        flash("You are signed out of the back office.", "info")
+        return redirect(url_for("admin.login"))

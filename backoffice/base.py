@@ -1,0 +1,61 @@
+"""Access rules shared by every back office view."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.filters import FilterConverter
+from flask_admin.model import filters
+from flask_login import current_user
+
+from extensions import db
+from models.base import DomainError
+from models.permissions import StaffPerm
+from security import is_staff_user
+
+
+def deny_or_login():
+    """Anonymous visitors go to the staff sign-in; anyone else gets a 403."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
+    if not is_staff_user():
+        abort(403, description="The back office is for Atrium staff. Company users sign in to the portal.")
+    abort(403, description="Your staff roles do not include this part of the back office.")
+
+
+class AtriumFilterConverter(FilterConverter):
+    """Date filters for Atrium's timezone-aware ``UTCDateTime`` columns."""
+
+    @filters.convert("utcdatetime")
+    def conv_utc_datetime(self, column, name, **kwargs):
+        return self.conv_datetime(column, name, **kwargs)
+
+
+class StaffModelView(ModelView):
+    """A ModelView open only to staff holding ``required_permission``."""
+
+    required_permission: StaffPerm = StaffPerm.MANAGE_STAFF
+    page_size = 20
+    can_set_page_size = True
+    can_view_details = True
+    # Deletion goes through the model hooks, never a bulk SQL delete.
+    fast_mass_delete = False
+    filter_converter = AtriumFilterConverter()
+
+    def is_accessible(self) -> bool:
+        return is_staff_user() and current_user.can(self.required_permission)
+
+    def inaccessible_callback(self, name, **kwargs):
+        return deny_or_login()
+
+    def run_operation(self, ids, operation, done_message: str) -> None:
+        """Apply a model operation to each selected row, all or nothing."""
+        rows = self.session.scalars(db.select(self.model).where(self.model.id.in_(ids))).all()
+        try:
+            for row in rows:
+                operation(row)
+        except DomainError as error:
+            self.session.rollback()
+            flash(error.message, "error")
+            return
+        self.session.commit()
+        flash(done_message % len(rows), "success")

@@ -1,0 +1,1 @@
+"""RQ jobs (mail, schedules) and the queue set-up; see ``jobs.queue``."""

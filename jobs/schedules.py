@@ -1,0 +1,19 @@
+"""The schedules, declared once: ``rq cron jobs.cron`` registers them in
+production and ``flask serve`` runs them in process for the embedded default."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Schedule:
+    func_path: str
+    queue: str
+    interval: int | None = None  # seconds
+    cron: str | None = None  # crontab expression
+
+
+SCHEDULES: tuple[Schedule, ...] = (
+    Schedule("jobs.mail.resend_pending_mail", "periodic", interval=300),
+    Schedule("jobs.maintenance.purge_expired_security_rows", "periodic", cron="17 3 * * *"),
+)

@@ -1,0 +1,11 @@
+"""The model layer: SQLAlchemy models and the domain operations on them.
+
+Importing this package registers every model with the metadata.
+"""
+from models.audit import AuditEvent  # noqa: F401
+from models.auth import LoginFailure, PasswordResetToken  # noqa: F401
+from models.companies import Address, BusinessUnit, Company  # noqa: F401
+from models.mail import OutboxMessage  # noqa: F401
+from models.shops import Shop, ShopAssignment  # noqa: F401
+from models.staff import StaffUser, StaffUserRole  # noqa: F401
+from models.users import CompanyUser, Role, RolePermission  # noqa: F401

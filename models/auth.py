@@ -1,0 +1,223 @@
+"""Signing in, throttling failed attempts, password rules and password reset.
+
+One set of operations for both doors: the portal signs in company users, the
+back office signs in staff. Each returns the account or raises ``DomainError``
+with the message to show.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import ForeignKey, String, delete, func, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import generate_password_hash
+
+from extensions import db
+from models.base import DomainError, UTCDateTime, utcnow
+from models.mail import queue_mail
+from models.staff import StaffUser
+from models.users import CompanyUser
+
+BAD_CREDENTIALS = "No account matches that e-mail and password."
+
+
+class LoginFailure(db.Model):
+    """One failed sign-in, kept for the throttle window."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    ip: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class PasswordResetToken(db.Model):
+    """A single-use, expiring password reset link. Only its hash is stored."""
+
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("company_users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[CompanyUser] = relationship()
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def hash_password(password: str) -> str:
+    """Hash with the configured method (scrypt unless configured otherwise)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def check_new_password(password: str, confirm: str | None = None) -> None:
+    """Refuse a password that is too short or does not match its confirmation."""
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password or "") < minimum:
+        raise DomainError(f"Choose a password of at least {minimum} characters.", "password")
+    if confirm is not None and password != confirm:
+        raise DomainError("The two passwords do not match.", "confirm")
+
+
+def set_password(user, password: str) -> None:
+    """Set a new password and end every other session of the account."""
+    check_new_password(password)
+    user.password_hash = hash_password(password)
+    end_sessions(user)
+
+
+def end_sessions(user) -> None:
+    """Invalidate every session of ``user`` on the server: copied cookies stop working."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+def _window_start() -> datetime:
+    return utcnow() - timedelta(minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
+
+
+def _check_throttle(email: str, ip: str) -> None:
+    config = current_app.config
+    since = _window_start()
+    per_account = db.session.scalar(
+        select(func.count()).where(LoginFailure.email == email, LoginFailure.at >= since)
+    )
+    if per_account >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
+        minutes = config["LOGIN_FAILURE_WINDOW_MINUTES"]
+        raise DomainError(
+            f"Too many failed sign-ins for this account. Wait {minutes} minutes "
+            "or reset your password."
+        )
+    per_ip = db.session.scalar(
+        select(func.count()).where(LoginFailure.ip == ip, LoginFailure.at >= since)
+    )
+    if per_ip >= config["LOGIN_MAX_FAILURES_PER_IP"]:
+        raise DomainError("Too many failed sign-ins from your network. Try again later.")
+
+
+def _fail(email: str, ip: str, message: str = BAD_CREDENTIALS):
+    db.session.add(LoginFailure(email=email, ip=ip))
+    db.session.flush()
+    raise DomainError(message)
+
+
+def authenticate(model, email: str, password: str, ip: str):
+    """Check credentials of a ``CompanyUser`` or ``StaffUser``; return the account.
+
+    Failed attempts are recorded (the caller commits them even on failure) and
+    throttled per account and per IP address.
+    """
+    email = normalize_email(email)
+    if not email or not password:
+        raise DomainError("Enter your e-mail address and password.")
+    _check_throttle(email, ip)
+    user = db.session.scalar(
+        select(model).where(model.email == email).execution_options(unscoped=True)
+    )
+    if user is None or not user.check_password(password):
+        _fail(email, ip)
+    if not user.active:
+        raise DomainError(_inactive_message(user))
+    if isinstance(user, CompanyUser):
+        _check_company_access(user)
+    db.session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+    user.last_login_at = utcnow()
+    return user
+
+
+def _inactive_message(user) -> str:
+    if isinstance(user, StaffUser):
+        return "This back office account is deactivated."
+    return "This account is deactivated. Ask your company's account admin to reactivate it."
+
+
+def _check_company_access(user: CompanyUser) -> None:
+    """A company user signs in only while the company is active and a shop is enabled."""
+    if not user.company.is_active:
+        raise DomainError(
+            f"{user.company.name} is not active in Atrium, so its users cannot sign in."
+        )
+    if user.shop_assignments and not any(a.enabled for a in user.shop_assignments):
+        raise DomainError(
+            "Your account is waiting for approval or has been disabled for this shop. "
+            "You will receive an e-mail when it is enabled."
+        )
+
+
+def account_is_usable(user) -> bool:
+    """Whether a loaded session may go on for ``user`` (used on every request)."""
+    if not user.active:
+        return False
+    if isinstance(user, CompanyUser):
+        try:
+            _check_company_access(user)
+        except DomainError:
+            return False
+    return True
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def request_password_reset(email: str) -> None:
+    """E-mail a single-use reset link if ``email`` belongs to an active company user.
+
+    Says nothing about whether the address exists: the caller shows the same
+    message either way.
+    """
+    user = db.session.scalar(
+        select(CompanyUser)
+        .where(CompanyUser.email == normalize_email(email))
+        .execution_options(unscoped=True)
+    )
+    if user is None or not user.active:
+        return
+    token = secrets.token_urlsafe(32)
+    hours = current_app.config["PASSWORD_RESET_HOURS"]
+    db.session.add(
+        PasswordResetToken(
+            user=user, token_hash=_token_hash(token), expires_at=utcnow() + timedelta(hours=hours)
+        )
+    )
+    db.session.flush()
+    queue_mail(
+        user.email,
+        "password_reset",
+        subject="Reset your Atrium password",
+        user=user,
+        token=token,
+        hours=hours,
+    )
+
+
+def find_reset_token(token: str) -> PasswordResetToken:
+    """The usable reset token for ``token``, or a ``DomainError`` saying why not."""
+    row = db.session.scalar(
+        select(PasswordResetToken).where(PasswordResetToken.token_hash == _token_hash(token))
+    )
+    if row is None:
+        raise DomainError("This password reset link is not valid. Ask for a new one.")
+    if row.used_at is not None:
+        raise DomainError("This password reset link has already been used. Ask for a new one.")
+    if row.expires_at <= utcnow():
+        raise DomainError("This password reset link has expired. Ask for a new one.")
+    return row
+
+
+def reset_password(token: str, password: str, confirm: str) -> CompanyUser:
+    """Set a new password through a reset link; the link cannot be used again."""
+    row = find_reset_token(token)
+    check_new_password(password, confirm)
+    set_password(row.user, password)
+    row.used_at = utcnow()
+    db.session.execute(delete(LoginFailure).where(LoginFailure.email == row.user.email))
+    return row.user

@@ -1,0 +1,187 @@
+"""Company users, company roles and the permissions roles carry."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash
+
+from extensions import db
+from models.base import Money, UTCDateTime, enum_check, utcnow
+from models.permissions import BUILTIN_ROLES, BuiltinRole, Perm
+from models.scoping import CompanyOwned
+from models.shops import CustomerType
+
+
+class BudgetPeriod(str, enum.Enum):
+    YEARLY = "yearly"
+    HALF_YEARLY = "half_yearly"
+    QUARTERLY = "quarterly"
+    MONTHLY = "monthly"
+    WEEKLY = "weekly"
+
+
+user_roles = Table(
+    "user_roles",
+    db.metadata,
+    Column("user_id", Integer, ForeignKey("company_users.id", ondelete="CASCADE"), primary_key=True),
+    Column("role_id", Integer, ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class RolePermission(db.Model):
+    __tablename__ = "role_permissions"
+    __table_args__ = (enum_check("permission", Perm, "permission"),)
+
+    role_id: Mapped[int] = mapped_column(ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True)
+    permission: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class Role(db.Model):
+    """A company role. Built-in roles have no company; custom roles belong to one."""
+
+    __tablename__ = "roles"
+    __table_args__ = (UniqueConstraint("company_id", "name", name="uq_role_company_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str | None] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
+
+    grants: Mapped[list[RolePermission]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def builtin(self) -> bool:
+        return self.key is not None
+
+    @property
+    def permissions(self) -> frozenset[Perm]:
+        return frozenset(Perm(g.permission) for g in self.grants)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CompanyUser(CompanyOwned, db.Model):
+    """A person who signs in to the portal on behalf of their company."""
+
+    __tablename__ = "company_users"
+    __table_args__ = (
+        enum_check("customer_type", CustomerType, "customer_type"),
+        enum_check("budget_period", BudgetPeriod, "budget_period"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    first_name: Mapped[str] = mapped_column(String(80))
+    last_name: Mapped[str] = mapped_column(String(80))
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    business_unit_id: Mapped[int | None] = mapped_column(ForeignKey("business_units.id"))
+    customer_type: Mapped[str] = mapped_column(String(8), default=CustomerType.B2B.value)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    order_spend_limit: Mapped[Decimal | None] = mapped_column(Money)
+    budget_amount: Mapped[Decimal | None] = mapped_column(Money)
+    budget_period: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    company: Mapped["Company"] = relationship(back_populates="users")  # noqa: F821
+    business_unit: Mapped["BusinessUnit | None"] = relationship()  # noqa: F821
+    roles: Mapped[list[Role]] = relationship(secondary=user_roles, order_by=Role.id)
+    shop_assignments: Mapped[list["ShopAssignment"]] = relationship(  # noqa: F821
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    kind = "company"
+
+    # Flask-Login protocol -------------------------------------------------
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        """The session token: kind, id and session version (bumped on logout)."""
+        return f"company:{self.id}:{self.session_version}"
+
+    # ----------------------------------------------------------------------
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def permissions(self) -> frozenset[Perm]:
+        held: set[Perm] = set()
+        for role in self.roles:
+            held |= role.permissions
+        return frozenset(held)
+
+    def can(self, perm: Perm) -> bool:
+        """True when one of the user's roles grants ``perm``."""
+        return perm in self.permissions
+
+    def has_role(self, key: BuiltinRole) -> bool:
+        return any(role.key == key.value for role in self.roles)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def __str__(self) -> str:
+        return f"{self.full_name} <{self.email}>"
+
+
+def builtin_roles() -> dict[str, Role]:
+    """The built-in roles by key, created on first use with their default permissions."""
+    found = {r.key: r for r in db.session.scalars(db.select(Role).where(Role.key.is_not(None)))}
+    for key, (name, perms) in BUILTIN_ROLES.items():
+        if key.value not in found:
+            role = Role(key=key.value, name=name)
+            role.grants = [RolePermission(permission=p.value) for p in sorted(perms, key=str)]
+            db.session.add(role)
+            found[key.value] = role
+    db.session.flush()
+    return found
+
+
+def update_profile(user: CompanyUser, actor, *, first_name: str, last_name: str, phone: str) -> None:
+    """Change a user's own contact details."""
+    from models.audit import record
+    from models.base import DomainError
+
+    first_name, last_name = (first_name or "").strip(), (last_name or "").strip()
+    if not first_name or not last_name:
+        raise DomainError("First and last name are both required.")
+    changed = {
+        field: value
+        for field, value in (("first_name", first_name), ("last_name", last_name), ("phone", phone.strip()))
+        if getattr(user, field) != value
+    }
+    for field, value in changed.items():
+        setattr(user, field, value)
+    if changed:
+        record(actor, "user.profile_updated", company_id=user.company_id, target=user, changed=sorted(changed))
+
+
+def set_user_active(user: CompanyUser, active: bool, actor) -> None:
+    """Activate or deactivate a company user; deactivation ends their live sessions."""
+    from models.audit import record
+    from models.auth import end_sessions
+    from models.base import DomainError
+
+    if user.active == active:
+        return
+    if not active and actor is not None and getattr(actor, "kind", None) == "company" and actor.id == user.id:
+        raise DomainError("You cannot deactivate your own account.")
+    user.active = active
+    if not active:
+        end_sessions(user)
+    record(actor, "user.activated" if active else "user.deactivated", company_id=user.company_id, target=user)

@@ -1,0 +1,81 @@
+"""Sign-in, sign-out and password reset for company users."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from extensions import db
+from models.auth import authenticate, end_sessions, find_reset_token, request_password_reset, reset_password
+from models.base import DomainError
+from models.users import CompanyUser
+from portal import bp
+from portal.forms import LoginForm, NewPasswordForm, ResetRequestForm
+from security import is_company_user, next_url
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Sign a company user in. Staff credentials do not open the portal."""
+    if is_company_user():
+        return redirect(url_for("portal.home"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        try:
+            user = authenticate(CompanyUser, form.email.data, form.password.data, request.remote_addr or "")
+        except DomainError as error:
+            db.session.commit()  # keep the recorded failure for the throttle
+            flash(error.message, "danger")
+            return render_template("portal/login.html", form=form), 401
+        db.session.commit()
+        login_user(user)
+        flash(f"Welcome, {user.first_name}.", "success")
+        return redirect(next_url("portal.home"))
+    return render_template("portal/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """Sign out and end the session on the server, so a copied cookie stops working."""
+    if is_company_user():
+        end_sessions(current_user._get_current_object())
+        db.session.commit()
+    logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("portal.login"))
+
+
+@bp.route("/password-reset", methods=["GET", "POST"])
+def password_reset():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        request_password_reset(form.email.data)
+        db.session.commit()
+        flash(
+            "If that address belongs to an active account, a reset link is on its way. "
+            "It works once.",
+            "info",
+        )
+        return redirect(url_for("portal.login"))
+    return render_template("portal/password_reset.html", form=form)
+
+
+@bp.route("/password-reset/<token>", methods=["GET", "POST"])
+def password_reset_confirm(token: str):
+    try:
+        find_reset_token(token)
+    except DomainError as error:
+        flash(error.message, "danger")
+        return redirect(url_for("portal.password_reset"))
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            reset_password(token, form.password.data, form.confirm.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+            return render_template("portal/password_new.html", form=form), 400
+        db.session.commit()
+        logout_user()
+        flash("Your password is changed. Sign in with the new one.", "success")
+        return redirect(url_for("portal.login"))
+    return render_template("portal/password_new.html", form=form)

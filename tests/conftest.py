@@ -1,0 +1,139 @@
+"""Fixtures: one app per test session, each test in a transaction that rolls back.
+
+Set TEST_DATABASE_URL (PostgreSQL) and TEST_REDIS_URL to run the same suite on
+the production services; unset, it runs on in-memory SQLite with jobs in process.
+"""
+from __future__ import annotations
+
+import os
+import re
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from app import create_app
+from extensions import db
+
+DEMO_PASSWORD = "atrium-demo"
+
+TEST_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret",
+    "PUBLIC_URL": "http://localhost",
+    # A fast hash in tests; production keeps scrypt (see test_auth_unit).
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    "DATABASE_URL": os.environ.get("TEST_DATABASE_URL", "sqlite://"),
+    "REDIS_URL": os.environ.get("TEST_REDIS_URL", ""),
+    "MAIL_SERVER": "",
+}
+
+
+@pytest.fixture(scope="session")
+def app():
+    app = create_app(TEST_CONFIG)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        from demo import seed_demo
+
+        seed_demo()
+        db.session.commit()
+        if app.config["REDIS_URL"]:
+            from jobs.queue import get_queue
+
+            get_queue("default").connection.flushdb()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        if db.engine.dialect.name != "sqlite":
+            db.drop_all()
+
+
+@pytest.fixture(autouse=True)
+def _rollback(app):
+    """Run the test on one connection inside a transaction that is rolled back."""
+    with app.app_context():
+        engines = db.engines
+        engine = engines[None]
+        db.session.remove()
+    connection = engine.connect()
+    transaction = connection.begin()
+    engines[None] = connection
+    factory_kw = db.session.session_factory.kw
+    previous_mode = factory_kw.get("join_transaction_mode")
+    factory_kw["join_transaction_mode"] = "create_savepoint"
+    try:
+        yield connection
+    finally:
+        factory_kw["join_transaction_mode"] = previous_mode or "conservative_savepoint"
+        engines[None] = engine
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def login(client, email, password=DEMO_PASSWORD, path="/login"):
+    """Sign in through the real form, CSRF token included."""
+    page = client.get(path)
+    token = csrf_token(page.get_data(as_text=True))
+    return client.post(path, data={"email": email, "password": password, "csrf_token": token})
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+@pytest.fixture
+def login_as(client):
+    def _login(email, password=DEMO_PASSWORD):
+        path = "/admin/login/" if email.endswith("@atrium.example") else "/login"
+        response = login(client, email, password, path)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return _login
+
+
+@contextmanager
+def count_queries(app):
+    """Count SQL statements sent while the block runs."""
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        if not statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+            statements.append(statement)
+
+    with app.app_context():
+        engine = db.engines[None].engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+@pytest.fixture
+def run_jobs(app):
+    """Run queued jobs: a no-op in process (they already ran); with Redis, a burst worker."""
+
+    def _run():
+        with app.app_context():
+            from jobs.queue import QUEUE_NAMES, get_queue, is_in_process
+
+            if is_in_process():
+                return
+            from rq import SimpleWorker
+
+            queues = [get_queue(name) for name in QUEUE_NAMES]
+            SimpleWorker(queues, connection=queues[0].connection).work(burst=True)
+
+    return _run
