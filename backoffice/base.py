@@ -40,6 +40,8 @@ class StaffModelView(ModelView):
     # Deletion goes through the model hooks, never a bulk SQL delete.
     fast_mass_delete = False
     filter_converter = AtriumFilterConverter()
+    # Each view loads its relations explicitly in get_query (flat SQL per page).
+    column_auto_select_related = False
 
     def is_accessible(self) -> bool:
         return is_staff_user() and current_user.can(self.required_permission)

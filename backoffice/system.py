@@ -1,16 +1,16 @@
 """Shops, staff, the mail outbox and the audit log."""
 from __future__ import annotations
 
-from flask_admin.form import Select2Field
 from markupsafe import Markup, escape
+from sqlalchemy.orm import joinedload
 from wtforms import PasswordField, SelectMultipleField
 from wtforms.validators import Optional
 
 from backoffice.base import StaffModelView
-from models.auth import set_password
+from models.auth import normalize_email, set_password
 from models.base import DomainError
 from models.permissions import STAFF_ROLES, StaffPerm
-from models.auth import normalize_email
+from models.shops import Shop
 
 
 class ShopView(StaffModelView):
@@ -21,6 +21,9 @@ class ShopView(StaffModelView):
     column_filters = ("parent.name",)
     column_labels = {"parent.name": "Master shop"}
     form_columns = ("code", "name", "parent")
+
+    def get_query(self):
+        return super().get_query().options(joinedload(Shop.parent))
 
 
 class StaffUserView(StaffModelView):
@@ -39,11 +42,8 @@ class StaffUserView(StaffModelView):
     }
 
     def on_form_prefill(self, form, id):
-        form.staff_roles.data = [r.value for r in self._obj_roles(id)]
-
-    def _obj_roles(self, id):
-        obj = self.get_one(id)
-        return obj.roles if obj else []
+        staff = self.get_one(id)
+        form.staff_roles.data = [r.value for r in staff.roles] if staff else []
 
     def on_model_change(self, form, model, is_created):
         model.email = normalize_email(model.email)
