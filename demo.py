@@ -7,7 +7,7 @@ from extensions import db
 from models.auth import hash_password
 from models.companies import Address, BusinessUnit, Company
 from models.permissions import StaffRole
-from models.shops import Shop, ShopAssignment
+from models.shops import AddressBookMode, RegistrationMode, Shop, ShopAssignment, ShopCustomerSetting
 from models.staff import StaffUser
 from models.users import CompanyUser, builtin_roles
 
@@ -21,7 +21,7 @@ STAFF = [
 
 COMPANIES = {
     "Acme Industrial": {
-        "shop": "acme-b2b",
+        "shop": "atrium-de",
         "units": ["Headquarters", "Plant North", "Plant South"],
         "addresses": [
             ("billing", "Head office", "1 Foundry Road", "10115", "Berlin", "DE", True),
@@ -36,14 +36,19 @@ COMPANIES = {
         ],
     },
     "Globex": {
-        "shop": "globex-b2b",
+        "shop": "atrium-us",
         "units": ["Main Office"],
         "addresses": [("billing", "Globex HQ", "500 Market Street", "94105", "San Francisco", "US", True)],
         "users": [("gina.admin@globex.example", "Gina", "Admin", "Main Office", ["account_admin"])],
     },
 }
 
-SHOPS = [("atrium", "Atrium Master Shop", None), ("acme-b2b", "Atrium B2B – Acme", "atrium"), ("globex-b2b", "Atrium B2B – Globex", "atrium")]
+# code, name, master, registration mode, B2B needs approval, B2B address book mode
+SHOPS = [
+    ("atrium", "Atrium Industrial Supply", None, RegistrationMode.APPLICATION, False, AddressBookMode.DEFAULT),
+    ("atrium-de", "Atrium Germany", "atrium", RegistrationMode.CREATE_COMPANY, True, AddressBookMode.DEFAULT),
+    ("atrium-us", "Atrium USA", "atrium", RegistrationMode.APPLICATION, False, AddressBookMode.BILLING_READ_ONLY),
+]
 
 
 def seed_demo() -> bool:
@@ -57,13 +62,19 @@ def seed_demo() -> bool:
     for name, spec in COMPANIES.items():
         _seed_company(name, spec, shops, roles, password_hash, rep=staff["agent@atrium.example"])
     db.session.flush()
+    from demo_features import seed_features
+
+    seed_features(shops, staff)
     return True
 
 
 def _seed_shops() -> dict[str, Shop]:
     shops: dict[str, Shop] = {}
-    for code, name, parent in SHOPS:
-        shops[code] = Shop(code=code, name=name, parent=shops.get(parent))
+    for code, name, parent, mode, approval, book in SHOPS:
+        shops[code] = Shop(code=code, name=name, parent=shops.get(parent), registration_mode=mode.value)
+        shops[code].customer_settings.append(
+            ShopCustomerSetting(customer_type="b2b", requires_approval=approval, address_book_mode=book.value)
+        )
         db.session.add(shops[code])
     return shops
 

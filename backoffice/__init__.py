@@ -5,18 +5,22 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from extensions import db
+from models.applications import CompanyApplication
 from models.audit import AuditEvent
 from models.companies import Company
 from models.mail import OutboxMessage
 from models.shops import Shop
 from models.staff import StaffUser
 from models.users import CompanyUser
+from models.workflows import Workflow, WorkflowTransition
 
 
 def init_app(app) -> None:
     from backoffice.auth import StaffIndexView
     from backoffice.companies import CompanyView, CompanyUserView
+    from backoffice.applications import CompanyApplicationView
     from backoffice.system import AuditEventView, OutboxView, ShopView, StaffUserView
+    from backoffice.workflow import WorkflowTransitionView, WorkflowView
 
     admin = Admin(
         name="Atrium back office",
@@ -27,8 +31,15 @@ def init_app(app) -> None:
     admin.add_view(
         CompanyUserView(CompanyUser, db, name="Company users", endpoint="company_users", category="Customers")
     )
+    admin.add_view(
+        CompanyApplicationView(CompanyApplication, db, name="Applications", endpoint="applications", category="Customers")
+    )
     admin.add_view(ShopView(Shop, db, name="Shops", endpoint="shops", category="Setup"))
     admin.add_view(StaffUserView(StaffUser, db, name="Staff", endpoint="staff", category="Setup"))
+    admin.add_view(WorkflowView(Workflow, db, name="Workflows", endpoint="workflows", category="Setup"))
+    admin.add_view(
+        WorkflowTransitionView(WorkflowTransition, db, name="Transitions", endpoint="transitions", category="Setup")
+    )
     admin.add_view(OutboxView(OutboxMessage, db, name="Outbox", endpoint="outbox", category="System"))
     admin.add_view(AuditEventView(AuditEvent, db, name="Audit log", endpoint="audit", category="System"))
     admin.init_app(app)

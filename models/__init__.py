@@ -9,3 +9,8 @@ from models.mail import OutboxMessage  # noqa: F401
 from models.shops import Shop, ShopAssignment  # noqa: F401
 from models.staff import StaffUser, StaffUserRole  # noqa: F401
 from models.users import CompanyUser, Role, RolePermission  # noqa: F401
+from models.applications import CompanyApplication  # noqa: F401
+from models.attributes import AttributeDefinition, AttributeValue, ShopAttribute  # noqa: F401
+from models.invitations import Invitation  # noqa: F401
+from models.shops import ShopAddress, ShopCustomerSetting  # noqa: F401
+from models.workflows import Workflow, WorkflowHistory, WorkflowReason, WorkflowState, WorkflowTransition  # noqa: F401

@@ -181,22 +181,26 @@ def request_password_reset(email: str) -> None:
     )
     if user is None or not user.active:
         return
+    issue_password_link(user)
+
+
+def issue_password_link(
+    user: CompanyUser,
+    *,
+    template: str = "password_reset",
+    subject: str = "Reset your Atrium password",
+    hours: int | None = None,
+) -> None:
+    """Mail ``user`` a single-use, expiring link to set a password."""
     token = secrets.token_urlsafe(32)
-    hours = current_app.config["PASSWORD_RESET_HOURS"]
+    hours = hours or current_app.config["PASSWORD_RESET_HOURS"]
     db.session.add(
         PasswordResetToken(
             user=user, token_hash=_token_hash(token), expires_at=utcnow() + timedelta(hours=hours)
         )
     )
     db.session.flush()
-    queue_mail(
-        user.email,
-        "password_reset",
-        subject="Reset your Atrium password",
-        user=user,
-        token=token,
-        hours=hours,
-    )
+    queue_mail(user.email, template, subject=subject, user=user, token=token, hours=hours)
 
 
 def find_reset_token(token: str) -> PasswordResetToken:
@@ -210,6 +214,8 @@ def find_reset_token(token: str) -> PasswordResetToken:
         raise DomainError("This password reset link has already been used. Ask for a new one.")
     if row.expires_at <= utcnow():
         raise DomainError("This password reset link has expired. Ask for a new one.")
+    if not row.user.active:
+        raise DomainError("This account is deactivated. Ask your company's account admin to reactivate it.")
     return row
 
 

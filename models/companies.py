@@ -120,3 +120,87 @@ def set_company_status(company: Company, status: CompanyStatus, actor) -> None:
     before = company.status
     company.status = status.value
     record(actor, "company.status_changed", company_id=company.id, target=company, before=before, after=status.value)
+
+
+COMPANY_FIELDS = ("name", "vat_id")
+CHECKOUT_FIELDS = ("require_approval", "require_approval_over", "block_checkout", "block_checkout_over")
+
+
+def update_company(company: Company, actor, data: dict) -> None:
+    """Account admins (and staff) edit name and VAT id; checkout attributes are staff-only."""
+    from models.access import is_staff, require
+    from models.audit import record
+    from models.base import DomainError, NotPermitted
+    from models.members import parse_amount
+    from models.permissions import Perm, StaffPerm
+
+    require(actor, Perm.MANAGE_COMPANY, company.id, StaffPerm.MANAGE_COMPANIES)
+    name = str(data.get("name") or "").strip()
+    if not name:
+        raise DomainError("The company needs a name.", "name")
+    changes = {}
+    for field, value in (("name", name), ("vat_id", str(data.get("vat_id") or "").strip() or None)):
+        if getattr(company, field) != value:
+            changes[field] = value
+    if any(field in data for field in CHECKOUT_FIELDS):
+        if not is_staff(actor) and actor is not None:
+            raise NotPermitted("Checkout rules of a company are set by Atrium staff.")
+        changes["require_approval"] = bool(data.get("require_approval"))
+        changes["block_checkout"] = bool(data.get("block_checkout"))
+        changes["require_approval_over"] = parse_amount(data.get("require_approval_over"), "Approval threshold")
+        changes["block_checkout_over"] = parse_amount(data.get("block_checkout_over"), "Checkout block threshold")
+    changed = {k: v for k, v in changes.items() if getattr(company, k) != v}
+    for field, value in changed.items():
+        setattr(company, field, value)
+    if changed:
+        record(actor, "company.updated", company_id=company.id, target=company, changed=sorted(changed))
+
+
+def save_business_unit(company: Company, actor, *, name: str, parent=None, unit: BusinessUnit | None = None,
+                       service_rep=None, set_rep: bool = False) -> BusinessUnit:
+    """Add or rename a business unit; only staff assign a service representative."""
+    from models.access import is_staff, require
+    from models.audit import record
+    from models.base import DomainError, NotPermitted
+    from models.permissions import Perm, StaffPerm
+
+    require(actor, Perm.MANAGE_COMPANY, company.id, StaffPerm.MANAGE_COMPANIES)
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("The business unit needs a name.", "name")
+    if any(u.name.lower() == name.lower() and u is not unit for u in company.business_units):
+        raise DomainError(f"{company.name} already has a business unit named {name}.", "name")
+    if parent is not None and (parent.company_id != company.id or parent is unit):
+        raise DomainError("Choose a parent unit of the same company.", "parent")
+    if unit is None:
+        unit = BusinessUnit(name=name, parent=parent)
+        company.business_units.append(unit)
+        action = "business_unit.added"
+    else:
+        unit.name, unit.parent = name, parent
+        action = "business_unit.updated"
+    if set_rep:
+        if actor is not None and not is_staff(actor):
+            raise NotPermitted("Service representatives are assigned by Atrium staff.")
+        unit.service_rep = service_rep
+    db.session.flush()
+    record(actor, action, company_id=company.id, target=unit)
+    return unit
+
+
+def delete_business_unit(unit: BusinessUnit, actor) -> None:
+    from models.access import require
+    from models.audit import record
+    from models.base import DomainError
+    from models.permissions import Perm, StaffPerm
+    from models.users import CompanyUser
+
+    require(actor, Perm.MANAGE_COMPANY, unit.company_id, StaffPerm.MANAGE_COMPANIES)
+    members = db.session.scalar(
+        db.select(db.func.count(CompanyUser.id)).where(CompanyUser.business_unit_id == unit.id)
+    )
+    if members or unit.children:
+        raise DomainError(f"{unit.name} still has users or sub-units; move them first.")
+    record(actor, "business_unit.deleted", company_id=unit.company_id, target=unit)
+    unit.company.business_units.remove(unit)
+    db.session.delete(unit)

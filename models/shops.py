@@ -1,14 +1,15 @@
-"""Shops (master and sub shops) and the assignment of customer accounts to them."""
+"""Shops (master and sub shops), their per-customer-type settings, and the
+assignment of customer accounts to shops (enabled / disabled)."""
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
-from models.base import UTCDateTime, enum_check, utcnow
+from models.base import DomainError, UTCDateTime, enum_check, utcnow
 
 
 class CustomerType(str, enum.Enum):
@@ -23,26 +24,110 @@ class AssignmentState(str, enum.Enum):
     DISABLED = "disabled"
 
 
+class RegistrationMode(str, enum.Enum):
+    """What organisation sign-up (/register) does in a shop."""
+
+    CREATE_COMPANY = "create_company"
+    APPLICATION = "application"
+
+
+class AddressBookMode(str, enum.Enum):
+    DEFAULT = "default"  # customers edit billing and shipping addresses
+    READ_ONLY = "read_only"  # only staff edit
+    BILLING_READ_ONLY = "billing_read_only"  # customers edit shipping addresses only
+    SHARED = "shared"  # the sub shop's shared address book, kept by staff
+
+
 class Shop(db.Model):
     """A storefront. A master shop has sub shops; B2B customers live in a sub shop."""
 
     __tablename__ = "shops"
+    __table_args__ = (enum_check("registration_mode", RegistrationMode, "registration_mode"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id"))
+    registration_mode: Mapped[str] = mapped_column(String(20), default=RegistrationMode.CREATE_COMPANY.value)
+    address_format: Mapped[str] = mapped_column(String(20), default="eu")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     parent: Mapped[Shop | None] = relationship(remote_side=[id], back_populates="sub_shops")
     sub_shops: Mapped[list[Shop]] = relationship(back_populates="parent", order_by="Shop.name")
+    customer_settings: Mapped[list[ShopCustomerSetting]] = relationship(
+        back_populates="shop", cascade="all, delete-orphan", lazy="selectin"
+    )
+    shared_addresses: Mapped[list[ShopAddress]] = relationship(
+        back_populates="shop", cascade="all, delete-orphan", order_by="ShopAddress.id"
+    )
 
     @property
     def is_master(self) -> bool:
         return self.parent_id is None and bool(self.sub_shops)
 
+    @property
+    def is_sub_shop(self) -> bool:
+        return self.parent_id is not None
+
+    def settings_for(self, customer_type: str) -> ShopCustomerSetting:
+        """This shop's settings for a customer type (defaults when none are stored)."""
+        for setting in self.customer_settings:
+            if setting.customer_type == customer_type:
+                return setting
+        return ShopCustomerSetting(
+            customer_type=customer_type, requires_approval=False, address_book_mode=AddressBookMode.DEFAULT.value
+        )
+
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+
+class ShopCustomerSetting(db.Model):
+    """Per shop and customer type: does registration need approval, address book mode."""
+
+    __tablename__ = "shop_customer_settings"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "customer_type", name="uq_shop_customer_setting"),
+        enum_check("customer_type", CustomerType, "customer_type"),
+        enum_check("address_book_mode", AddressBookMode, "address_book_mode"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    customer_type: Mapped[str] = mapped_column(String(8))
+    requires_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    address_book_mode: Mapped[str] = mapped_column(String(20), default=AddressBookMode.DEFAULT.value)
+
+    shop: Mapped[Shop] = relationship(back_populates="customer_settings")
+
+    def __str__(self) -> str:
+        return f"{self.customer_type}: approval {'required' if self.requires_approval else 'not required'}, {self.address_book_mode}"
+
+
+class ShopAddress(db.Model):
+    """An address of a sub shop's shared address book (read-only for customers)."""
+
+    __tablename__ = "shop_addresses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(80), default="")
+    line1: Mapped[str] = mapped_column(String(160))
+    line2: Mapped[str] = mapped_column(String(160), default="")
+    postal_code: Mapped[str] = mapped_column(String(20))
+    city: Mapped[str] = mapped_column(String(80))
+    country: Mapped[str] = mapped_column(String(2))
+
+    shop: Mapped[Shop] = relationship(back_populates="shared_addresses")
+
+    @property
+    def lines(self) -> list[str]:
+        parts = [self.label, self.line1, self.line2, f"{self.postal_code} {self.city}", self.country]
+        return [p for p in parts if p]
+
+    def __str__(self) -> str:
+        return ", ".join(self.lines)
 
 
 class ShopAssignment(db.Model):
@@ -69,3 +154,54 @@ class ShopAssignment(db.Model):
 
     def __str__(self) -> str:
         return f"{self.shop} ({self.state})"
+
+
+def assign_shop(user, shop: Shop, actor, *, enabled: bool = True) -> ShopAssignment:
+    """Register ``user`` in ``shop``.
+
+    In master/sub mode a B2B customer belongs to exactly one sub shop; outside it
+    an account may be assigned to several shops.
+    """
+    from models.audit import record
+
+    if any(a.shop_id == shop.id for a in user.shop_assignments):
+        raise DomainError(f"{user.email} is already assigned to {shop.name}.")
+    if shop.is_sub_shop and user.customer_type == CustomerType.B2B.value:
+        other = next((a for a in user.shop_assignments if a.shop.parent_id == shop.parent_id), None)
+        if other is not None:
+            raise DomainError(
+                f"A B2B customer belongs to one sub shop; {user.email} is already in {other.shop.name}."
+            )
+    state = AssignmentState.ENABLED if enabled else AssignmentState.DISABLED
+    assignment = ShopAssignment(shop=shop, state=state.value)
+    user.shop_assignments.append(assignment)
+    record(actor, "shop.assigned", company_id=user.company_id, target=user, shop=shop.code, state=state.value)
+    return assignment
+
+
+def set_assignment_state(assignment: ShopAssignment, enabled: bool, actor) -> bool:
+    """Enable or disable a shop assignment and mail the customer; False if unchanged."""
+    from models.audit import record
+    from models.auth import end_sessions
+    from models.mail import queue_mail
+
+    state = AssignmentState.ENABLED if enabled else AssignmentState.DISABLED
+    if assignment.state == state.value:
+        return False
+    assignment.state = state.value
+    user = assignment.user
+    if not enabled and not any(a.enabled for a in user.shop_assignments):
+        end_sessions(user)
+    record(actor, f"shop.{state.value}", company_id=user.company_id, target=user, shop=assignment.shop.code)
+    queue_mail(
+        user.email,
+        "shop_enabled" if enabled else "shop_disabled",
+        subject=f"Your account for {assignment.shop.name} is {'active' if enabled else 'disabled'}",
+        user=user,
+        shop=assignment.shop,
+    )
+    return True
+
+
+def find_shop(code: str) -> Shop | None:
+    return db.session.scalar(select(Shop).where(Shop.code == code))

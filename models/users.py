@@ -98,6 +98,9 @@ class CompanyUser(CompanyOwned, db.Model):
     shop_assignments: Mapped[list["ShopAssignment"]] = relationship(  # noqa: F821
         back_populates="user", cascade="all, delete-orphan"
     )
+    attribute_values: Mapped[list["AttributeValue"]] = relationship(  # noqa: F821
+        cascade="all, delete-orphan"
+    )
 
     kind = "company"
 

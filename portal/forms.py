@@ -26,3 +26,10 @@ class ProfileForm(FlaskForm):
     first_name = StringField("First name", validators=[DataRequired(), Length(max=80)])
     last_name = StringField("Last name", validators=[DataRequired(), Length(max=80)])
     phone = StringField("Phone", validators=[Optional(), Length(max=40)])
+
+
+class AcceptInvitationForm(FlaskForm):
+    first_name = StringField("First name", validators=[DataRequired(), Length(max=80)])
+    last_name = StringField("Last name", validators=[DataRequired(), Length(max=80)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    confirm = PasswordField("Repeat the password", validators=[DataRequired(), Length(max=200)])

@@ -24,6 +24,9 @@ PUBLIC = {
     "portal.logout",
     "portal.password_reset",
     "portal.password_reset_confirm",
+    "portal.accept_invitation_page",
+    "portal.apply",
+    "portal.register",
     "admin.login",
     "admin.logout",
 }

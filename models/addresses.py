@@ -1,0 +1,98 @@
+"""The company address book, within the shop's address book mode.
+
+Modes (per shop and customer type): default (customers edit everything),
+read-only (only staff edit), billing read-only (customers edit shipping
+addresses), shared (the sub shop's shared book, kept by staff). Staff can always
+edit a company's own addresses.
+"""
+from __future__ import annotations
+
+from extensions import db
+from models.access import is_staff, require
+from models.audit import record
+from models.base import DomainError, NotPermitted
+from models.companies import Address, AddressKind, Company
+from models.permissions import Perm
+from models.shops import AddressBookMode
+
+ADDRESS_FIELDS = ("kind", "label", "line1", "line2", "postal_code", "city", "country", "is_default")
+
+
+def address_book_mode(company: Company, customer_type: str = "b2b") -> AddressBookMode:
+    return AddressBookMode(company.shop.settings_for(customer_type).address_book_mode)
+
+
+def can_edit_addresses(actor, company: Company, kind: str | None = None) -> bool:
+    """Whether ``actor`` may change ``company``'s addresses (of ``kind``, if given)."""
+    if actor is None or is_staff(actor):
+        return True
+    if actor.company_id != company.id or not actor.can(Perm.MANAGE_COMPANY):
+        return False
+    mode = address_book_mode(company, actor.customer_type)
+    if mode in (AddressBookMode.READ_ONLY, AddressBookMode.SHARED):
+        return False
+    if mode is AddressBookMode.BILLING_READ_ONLY and kind == AddressKind.BILLING.value:
+        return False
+    return True
+
+
+def _check(actor, company: Company, kind: str) -> None:
+    require(actor, Perm.MANAGE_COMPANY, company.id, )
+    if not can_edit_addresses(actor, company, kind):
+        mode = address_book_mode(company, actor.customer_type)
+        if mode is AddressBookMode.BILLING_READ_ONLY:
+            raise NotPermitted("Billing addresses are kept by Atrium staff in this shop; contact your representative.")
+        raise NotPermitted("The address book is read-only in this shop; contact your representative to change it.")
+
+
+def _clean(data: dict) -> dict:
+    values = {f: data.get(f) for f in ADDRESS_FIELDS}
+    for field in ("label", "line1", "line2", "postal_code", "city", "country"):
+        values[field] = str(values[field] or "").strip()
+    if values["kind"] not in {k.value for k in AddressKind}:
+        raise DomainError("Choose billing or shipping.", "kind")
+    missing = [name for name, field in (("street", "line1"), ("postal code", "postal_code"), ("city", "city")) if not values[field]]
+    if missing:
+        raise DomainError("Please fill in: " + ", ".join(missing) + ".")
+    values["country"] = values["country"].upper()
+    if len(values["country"]) != 2 or not values["country"].isalpha():
+        raise DomainError("Use the two-letter country code, e.g. DE or US.", "country")
+    values["is_default"] = bool(values["is_default"])
+    return values
+
+
+def _keep_one_default(company: Company, address: Address) -> None:
+    if address.is_default:
+        for other in company.addresses:
+            if other is not address and other.kind == address.kind:
+                other.is_default = False
+
+
+def add_address(company: Company, actor, data: dict) -> Address:
+    values = _clean(data)
+    _check(actor, company, values["kind"])
+    address = Address(**values)
+    company.addresses.append(address)
+    _keep_one_default(company, address)
+    db.session.flush()
+    record(actor, "address.added", company_id=company.id, target=address)
+    return address
+
+
+def update_address(address: Address, actor, data: dict) -> None:
+    company = address.company
+    _check(actor, company, address.kind)
+    values = _clean(data)
+    _check(actor, company, values["kind"])
+    for field, value in values.items():
+        setattr(address, field, value)
+    _keep_one_default(company, address)
+    record(actor, "address.updated", company_id=company.id, target=address)
+
+
+def delete_address(address: Address, actor) -> None:
+    company = address.company
+    _check(actor, company, address.kind)
+    record(actor, "address.deleted", company_id=company.id, target=address)
+    company.addresses.remove(address)
+    db.session.delete(address)

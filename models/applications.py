@@ -1,0 +1,139 @@
+"""Company applications (/apply): filed by a prospect, worked by staff.
+
+The state is driven by the ``company_application`` workflow (on hold, accept,
+reject, and whatever staff add). Accepting creates the company and invites the
+contact person as its Account Admin.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from extensions import db
+from models.audit import record
+from models.base import DomainError, UTCDateTime, utcnow
+from models.companies import Address, AddressKind, BusinessUnit, Company, CompanyStatus
+from models.mail import queue_mail
+from models.members import check_email, email_owner
+from models.permissions import BuiltinRole, StaffPerm
+from models.shops import Shop
+from models.users import builtin_roles
+from models.workflows import WorkflowSubject, get_workflow, side_effect
+
+APPLICATION_FIELDS = (
+    "company_name", "vat_id", "first_name", "last_name", "email", "phone",
+    "line1", "line2", "postal_code", "city", "country",
+)
+REQUIRED_FIELDS = {
+    "company_name": "company name", "first_name": "first name", "last_name": "last name",
+    "email": "e-mail", "line1": "street and number", "postal_code": "postal code", "city": "city",
+    "country": "country",
+}
+
+
+class CompanyApplication(WorkflowSubject, db.Model):
+    __tablename__ = "company_applications"
+    workflow_key = "company_application"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
+    company_name: Mapped[str] = mapped_column(String(160))
+    vat_id: Mapped[str] = mapped_column(String(40), default="")
+    first_name: Mapped[str] = mapped_column(String(80))
+    last_name: Mapped[str] = mapped_column(String(80))
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    line1: Mapped[str] = mapped_column(String(160))
+    line2: Mapped[str] = mapped_column(String(160), default="")
+    postal_code: Mapped[str] = mapped_column(String(20))
+    city: Mapped[str] = mapped_column(String(80))
+    country: Mapped[str] = mapped_column(String(2))
+    state: Mapped[str] = mapped_column(String(40), index=True)
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    shop: Mapped[Shop] = relationship()
+    company: Mapped[Company | None] = relationship()
+
+    @property
+    def contact_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def notification_email(self) -> str:
+        return self.email
+
+    def __str__(self) -> str:
+        return f"{self.company_name} ({self.contact_name})"
+
+
+def clean_application(data: dict) -> dict:
+    """Trimmed fields; refuses missing ones, a bad e-mail, a bad country code."""
+    values = {field: str(data.get(field) or "").strip() for field in APPLICATION_FIELDS}
+    missing = [label for field, label in REQUIRED_FIELDS.items() if not values[field]]
+    if missing:
+        raise DomainError("Please fill in: " + ", ".join(missing) + ".")
+    values["email"] = check_email(values["email"])
+    values["country"] = values["country"].upper()
+    if len(values["country"]) != 2 or not values["country"].isalpha():
+        raise DomainError("Use the two-letter country code, e.g. DE or US.", "country")
+    return values
+
+
+def submit_application(shop: Shop, data: dict) -> CompanyApplication:
+    """File an application; staff are told, the contact gets a confirmation."""
+    values = clean_application(data)
+    if email_owner(values["email"]) is not None:
+        raise DomainError(f"{values['email']} already has an Atrium account. Sign in instead.", "email")
+    workflow = get_workflow(CompanyApplication.workflow_key)
+    open_states = [s.key for s in workflow.states if not s.final]
+    duplicate = db.session.scalar(
+        select(CompanyApplication).where(
+            CompanyApplication.email == values["email"], CompanyApplication.state.in_(open_states)
+        )
+    )
+    if duplicate is not None:
+        raise DomainError("An application from this e-mail address is already being reviewed.", "email")
+    application = CompanyApplication(shop=shop, state=workflow.initial_state.key, **values)
+    db.session.add(application)
+    db.session.flush()
+    record(None, "application.submitted", target=application)
+    queue_mail(application.email, "application_received", subject="We received your Atrium application",
+               item=application)
+    notify_staff(StaffPerm.MANAGE_COMPANIES, "staff_new_application",
+                 f"New company application: {application.company_name}", item=application)
+    return application
+
+
+def notify_staff(perm: StaffPerm, template: str, subject: str, **context) -> None:
+    """Mail every active staff user who holds ``perm``."""
+    from models.staff import StaffUser
+
+    for staff in db.session.scalars(select(StaffUser).where(StaffUser.active.is_(True))).all():
+        if staff.can(perm):
+            queue_mail(staff.email, template, subject=subject, staff=staff, **context)
+
+
+@side_effect("application.accept")
+def accept_application(application: CompanyApplication, *, actor, **_) -> Company:
+    """Create the company (active) with its billing address and invite the contact as Account Admin."""
+    from models.invitations import invite
+
+    company = Company(
+        name=application.company_name, vat_id=application.vat_id or None,
+        shop=application.shop, status=CompanyStatus.ACTIVE.value,
+    )
+    company.business_units.append(BusinessUnit(name="Headquarters"))
+    company.addresses.append(
+        Address(kind=AddressKind.BILLING.value, label=application.company_name, line1=application.line1,
+                line2=application.line2, postal_code=application.postal_code, city=application.city,
+                country=application.country, is_default=True)
+    )
+    db.session.add(company)
+    db.session.flush()
+    application.company = company
+    record(actor, "company.created", company_id=company.id, target=company, application=application.id)
+    admin_role = builtin_roles()[BuiltinRole.ACCOUNT_ADMIN.value]
+    invite(company, actor, application.email, admin_role, _checked=True)
+    return company

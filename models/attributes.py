@@ -1,0 +1,115 @@
+"""Custom customer attributes: defined by staff, shown where a shop configures them."""
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from extensions import db
+from models.base import DomainError, enum_check
+
+
+class AttributeType(str, enum.Enum):
+    TEXT = "text"
+    BOOLEAN = "boolean"
+    NUMBER = "number"
+
+
+class AttributeDefinition(db.Model):
+    __tablename__ = "attribute_definitions"
+    __table_args__ = (enum_check("type", AttributeType, "type"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(60), unique=True)
+    label: Mapped[str] = mapped_column(String(120))
+    type: Mapped[str] = mapped_column(String(12), default=AttributeType.TEXT.value)
+    required: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ShopAttribute(db.Model):
+    """Which attributes a shop's registration and profile forms show."""
+
+    __tablename__ = "shop_attributes"
+    __table_args__ = (UniqueConstraint("shop_id", "definition_id", name="uq_shop_attribute"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    definition_id: Mapped[int] = mapped_column(ForeignKey("attribute_definitions.id", ondelete="CASCADE"))
+    on_registration: Mapped[bool] = mapped_column(Boolean, default=True)
+    on_profile: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    shop: Mapped["Shop"] = relationship()  # noqa: F821
+    definition: Mapped[AttributeDefinition] = relationship(lazy="joined")
+
+
+class AttributeValue(db.Model):
+    __tablename__ = "attribute_values"
+    __table_args__ = (UniqueConstraint("user_id", "definition_id", name="uq_attribute_value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("company_users.id", ondelete="CASCADE"), index=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("attribute_definitions.id", ondelete="CASCADE"))
+    value: Mapped[str] = mapped_column(Text, default="")
+
+    definition: Mapped[AttributeDefinition] = relationship(lazy="joined")
+
+
+def shop_attributes(shop_id: int, *, form: str) -> list[AttributeDefinition]:
+    """The attribute definitions a shop shows on its ``registration`` or ``profile`` form."""
+    column = ShopAttribute.on_registration if form == "registration" else ShopAttribute.on_profile
+    return db.session.scalars(
+        select(AttributeDefinition)
+        .join(ShopAttribute, ShopAttribute.definition_id == AttributeDefinition.id)
+        .where(ShopAttribute.shop_id == shop_id, column.is_(True))
+        .order_by(AttributeDefinition.label)
+    ).all()
+
+
+def clean_value(definition: AttributeDefinition, raw) -> str:
+    text = "" if raw is None else str(raw).strip()
+    if definition.type == AttributeType.BOOLEAN.value:
+        return "yes" if text.lower() in {"1", "true", "yes", "on", "y"} else "no"
+    if not text:
+        if definition.required:
+            raise DomainError(f"{definition.label} is required.", definition.key)
+        return ""
+    if len(text) > 500:
+        raise DomainError(f"{definition.label} is too long (500 characters at most).", definition.key)
+    if definition.type == AttributeType.NUMBER.value:
+        try:
+            float(text)
+        except ValueError:
+            raise DomainError(f"{definition.label} must be a number.", definition.key) from None
+    return text
+
+
+def set_attribute_values(user, definitions, values: dict, actor) -> None:
+    """Store the given attribute values for ``user`` (only the listed definitions)."""
+    from models.audit import record
+
+    current = {v.definition_id: v for v in user.attribute_values}
+    changed = []
+    for definition in definitions:
+        value = clean_value(definition, values.get(definition.key))
+        row = current.get(definition.id)
+        if row is None:
+            user.attribute_values.append(AttributeValue(definition=definition, value=value))
+            changed.append(definition.key)
+        elif row.value != value:
+            row.value = value
+            changed.append(definition.key)
+    if changed:
+        record(actor, "user.attributes_changed", company_id=user.company_id, target=user, changed=changed)
+
+
+DEFAULT_ATTRIBUTES = [
+    ("CUSTOMER_PHONE", "Contact phone", AttributeType.TEXT),
+    ("MARKETING_OPT_IN", "Marketing e-mails", AttributeType.BOOLEAN),
+    ("CUSTOMER_B2B_REF", "B2B reference", AttributeType.TEXT),
+    ("CUSTOMER_B2B_EMPLOYEE_ID", "Employee ID", AttributeType.TEXT),
+    ("CUSTOMER_B2B_CHARGE_ID", "Charge ID", AttributeType.TEXT),
+]

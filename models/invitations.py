@@ -1,0 +1,244 @@
+"""Invitations: one address at a time or a whole uploaded list.
+
+A link is single-use and expires. Only a hash of its token is stored; resending
+issues a new token. One pending invitation per e-mail and company is a database
+constraint.
+"""
+from __future__ import annotations
+
+import enum
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import ForeignKey, Index, String, select, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from extensions import db
+from models.access import require
+from models.audit import record
+from models.auth import check_new_password, hash_password
+from models.base import DomainError, UTCDateTime, enum_check, utcnow
+from models.companies import Company
+from models.mail import queue_mail
+from models.members import _resolve_roles, check_email, email_owner
+from models.permissions import Perm
+from models.scoping import CompanyOwned
+from models.shops import assign_shop
+from models.users import CompanyUser, Role
+
+MAX_LIST_LINES = 1000
+
+
+class InvitationState(str, enum.Enum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REVOKED = "revoked"
+
+
+class Invitation(CompanyOwned, db.Model):
+    __tablename__ = "invitations"
+    __table_args__ = (
+        enum_check("state", InvitationState, "state"),
+        Index(
+            "uq_invitation_pending_email",
+            "company_id",
+            "email",
+            unique=True,
+            sqlite_where=text("state = 'pending'"),
+            postgresql_where=text("state = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    role_id: Mapped[int] = mapped_column(ForeignKey("roles.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    state: Mapped[str] = mapped_column(String(16), default=InvitationState.PENDING.value)
+    invited_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("company_users.id", ondelete="SET NULL"))
+
+    company: Mapped[Company] = relationship()
+    role: Mapped[Role] = relationship()
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at <= utcnow()
+
+    @property
+    def status(self) -> str:
+        if self.state == InvitationState.PENDING.value and self.expired:
+            return "expired"
+        return self.state
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email}"
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_token(invitation: Invitation) -> str:
+    token = secrets.token_urlsafe(32)
+    invitation.token_hash = _token_hash(token)
+    invitation.expires_at = utcnow() + timedelta(days=current_app.config.get("INVITATION_DAYS", 7))
+    return token
+
+
+def _send(invitation: Invitation, token: str) -> None:
+    queue_mail(
+        invitation.email,
+        "invitation",
+        subject=f"You are invited to {invitation.company.name} on Atrium",
+        invitation=invitation,
+        token=token,
+    )
+
+
+def pending_invitation(company_id: int, email: str) -> Invitation | None:
+    return db.session.scalar(
+        select(Invitation).where(
+            Invitation.company_id == company_id,
+            Invitation.email == email,
+            Invitation.state == InvitationState.PENDING.value,
+        )
+    )
+
+
+def invite(company: Company, actor, email: str, role: Role, *, _checked: bool = False) -> Invitation:
+    """Invite one address to ``company`` with ``role``; refuses members and duplicates."""
+    if not _checked:
+        require(actor, Perm.MANAGE_USERS, company.id)
+        _resolve_roles(actor, company, [role])
+    email = check_email(email)
+    owner = email_owner(email)
+    if owner is not None:
+        where = company.name if owner.company_id == company.id else "another company"
+        raise DomainError(f"{email} is already a member of {where}.", "already a member")
+    existing = pending_invitation(company.id, email)
+    if existing is not None and not existing.expired:
+        raise DomainError(f"{email} is already invited.", "already invited")
+    if existing is not None:  # an expired invitation gives way to the new one
+        existing.state = InvitationState.REVOKED.value
+        db.session.flush()
+    invitation = Invitation(company=company, email=email, role=role, invited_by=str(actor) if actor else "Atrium")
+    token = _new_token(invitation)
+    db.session.add(invitation)
+    db.session.flush()
+    _send(invitation, token)
+    record(actor, "invitation.sent", company_id=company.id, target=invitation, role=role.name)
+    return invitation
+
+
+@dataclass
+class ListLine:
+    number: int
+    text: str
+    outcome: str  # invited, already a member, already invited, invalid address, duplicate in list
+    message: str = ""
+
+
+def read_address_list(data: bytes) -> list[str]:
+    """The lines of an uploaded CSV/TXT list of e-mails (UTF-8, one or more per line)."""
+    try:
+        content = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DomainError("The file is not UTF-8 text. Save it as UTF-8 (CSV or TXT) and upload it again.") from None
+    if "\x00" in content:
+        raise DomainError("The file is not a text file. Upload a CSV or TXT list of e-mail addresses.")
+    entries = []
+    for line in content.splitlines():
+        for cell in line.replace(";", ",").split(","):
+            entries.append(cell.strip().strip('"'))
+    if len([e for e in entries if e]) > MAX_LIST_LINES:
+        raise DomainError(f"The list has more than {MAX_LIST_LINES} addresses; split it into smaller files.")
+    return entries
+
+
+def invite_many(company: Company, actor, entries: list[str], role: Role) -> list[ListLine]:
+    """Invite each address; every line reports its outcome and valid lines go through."""
+    require(actor, Perm.MANAGE_USERS, company.id)
+    _resolve_roles(actor, company, [role])
+    results, seen = [], set()
+    for number, entry in enumerate(entries, start=1):
+        if not entry:
+            continue
+        key = entry.lower()
+        if key in seen:
+            results.append(ListLine(number, entry, "duplicate in list", "This address is already on an earlier line."))
+            continue
+        seen.add(key)
+        try:
+            with db.session.begin_nested():
+                invite(company, actor, entry, role, _checked=True)
+        except DomainError as error:
+            outcome = error.field if error.field in {"already a member", "already invited"} else "invalid address"
+            results.append(ListLine(number, entry, outcome, error.message))
+        else:
+            results.append(ListLine(number, entry, "invited"))
+    return results
+
+
+def resend_invitation(invitation: Invitation, actor) -> None:
+    """A new link (the old one stops working) and a fresh expiry."""
+    require(actor, Perm.MANAGE_USERS, invitation.company_id)
+    if invitation.state != InvitationState.PENDING.value:
+        raise DomainError(f"This invitation is {invitation.state}; only pending invitations can be resent.")
+    token = _new_token(invitation)
+    _send(invitation, token)
+    record(actor, "invitation.resent", company_id=invitation.company_id, target=invitation)
+
+
+def revoke_invitation(invitation: Invitation, actor) -> None:
+    require(actor, Perm.MANAGE_USERS, invitation.company_id)
+    if invitation.state != InvitationState.PENDING.value:
+        raise DomainError(f"This invitation is already {invitation.state}.")
+    invitation.state = InvitationState.REVOKED.value
+    record(actor, "invitation.revoked", company_id=invitation.company_id, target=invitation)
+
+
+def find_invitation(token: str) -> Invitation:
+    """The usable invitation for a link, or a ``DomainError`` saying why not."""
+    invitation = db.session.scalar(
+        select(Invitation).where(Invitation.token_hash == _token_hash(token)).execution_options(unscoped=True)
+    )
+    if invitation is None:
+        raise DomainError("This invitation link is not valid. It may have been replaced by a newer one.")
+    if invitation.state == InvitationState.ACCEPTED.value:
+        raise DomainError("This invitation has already been used. Sign in instead.")
+    if invitation.state == InvitationState.REVOKED.value:
+        raise DomainError("This invitation was withdrawn. Ask your company's account admin for a new one.")
+    if invitation.expired:
+        raise DomainError("This invitation has expired. Ask your company's account admin to send it again.")
+    if not invitation.company.is_active:
+        raise DomainError(f"{invitation.company.name} is not active in Atrium.")
+    return invitation
+
+
+def accept_invitation(token: str, *, first_name: str, last_name: str, password: str, confirm: str) -> CompanyUser:
+    """Create the invitee's account with the invited role; the link cannot be used again."""
+    invitation = find_invitation(token)
+    if not (first_name or "").strip() or not (last_name or "").strip():
+        raise DomainError("First and last name are both required.")
+    check_new_password(password, confirm)
+    if email_owner(invitation.email) is not None:
+        raise DomainError(f"{invitation.email} already has an account. Sign in instead.")
+    user = CompanyUser(
+        email=invitation.email, first_name=first_name.strip(), last_name=last_name.strip(),
+        company=invitation.company, password_hash=hash_password(password),
+        roles=_resolve_roles(None, invitation.company, [invitation.role]),
+    )
+    db.session.add(user)
+    assign_shop(user, invitation.company.shop, None)
+    invitation.state = InvitationState.ACCEPTED.value
+    invitation.accepted_at = utcnow()
+    db.session.flush()
+    invitation.user_id = user.id
+    record(user, "invitation.accepted", company_id=invitation.company_id, target=user, role=invitation.role.name)
+    return user
