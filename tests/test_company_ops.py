@@ -1,0 +1,156 @@
+"""Registration, shops, addresses and company details, called directly."""
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from extensions import db
+from models.addresses import add_address, can_edit_addresses, delete_address, update_address
+from models.applications import CompanyApplication
+from models.auth import authenticate
+from models.base import DomainError, NotPermitted
+from models.companies import update_company
+from models.mail import OutboxMessage
+from models.registration import register_organisation
+from models.shops import AssignmentState, Shop, assign_shop, set_assignment_state
+from models.users import CompanyUser
+from tests import factories as f
+
+PERSON = {"company_name": "Pied Piper", "first_name": "Richard", "last_name": "Hendricks",
+          "email": "richard@piedpiper.example", "password": "middle-out-42", "confirm": "middle-out-42"}
+ADDRESS = {"kind": "shipping", "label": "Dock 3", "line1": "3 Pier Road", "postal_code": "20457",
+           "city": "Hamburg", "country": "de"}
+
+
+def _templates_to(email):
+    return [m.template for m in db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == email))]
+
+
+def test_register_in_a_shop_without_approval_creates_company_and_admin(app):
+    with app.app_context():
+        shop = f.shop("atrium-de")
+        shop.customer_settings[0].requires_approval = False
+        user = register_organisation(shop, dict(PERSON))
+        assert isinstance(user, CompanyUser)
+        assert {r.key for r in user.roles} == {"buyer", "account_admin"}
+        assert [a.state for a in user.shop_assignments] == ["enabled"]
+        assert _templates_to(user.email) == ["registration_welcome"]
+        assert authenticate(CompanyUser, user.email, PERSON["password"], "10.0.0.1") is user
+
+
+def test_register_where_approval_is_required_waits_for_staff(app):
+    with app.app_context():
+        user = register_organisation(f.shop("atrium-de"), dict(PERSON))
+        assert [a.state for a in user.shop_assignments] == ["disabled"]
+        assert _templates_to(user.email) == ["registration_pending"]
+        assert "staff_account_needs_activation" in _templates_to("admin@atrium.example")
+        with pytest.raises(DomainError, match="waiting for approval"):
+            authenticate(CompanyUser, user.email, PERSON["password"], "10.0.0.1")
+        assert set_assignment_state(user.shop_assignments[0], True, f.staff("admin@atrium.example"))
+        assert not set_assignment_state(user.shop_assignments[0], True, f.staff("admin@atrium.example"))
+        assert _templates_to(user.email) == ["registration_pending", "shop_enabled"]
+        assert authenticate(CompanyUser, user.email, PERSON["password"], "10.0.0.1") is user
+
+
+def test_register_in_an_application_shop_files_an_application(app):
+    with app.app_context():
+        data = dict(PERSON, line1="5230 Newell Road", postal_code="94303", city="Palo Alto", country="US")
+        result = register_organisation(f.shop("atrium-us"), data)
+        assert isinstance(result, CompanyApplication) and result.state == "new"
+        assert db.session.scalar(select(CompanyUser).where(CompanyUser.email == PERSON["email"])) is None
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"email": "anna.admin@acme.example"}, "already has an Atrium account"),
+    ({"confirm": "something-else"}, "do not match"),
+    ({"password": "short", "confirm": "short"}, "at least"),
+    ({"company_name": ""}, "organisation's name"),
+])
+def test_bad_registrations_create_nothing(app, change, message):
+    with app.app_context():
+        users = db.session.scalar(select(db.func.count()).select_from(CompanyUser))
+        with pytest.raises(DomainError, match=message):
+            register_organisation(f.shop("atrium-de"), dict(PERSON, **change))
+        assert db.session.scalar(select(db.func.count()).select_from(CompanyUser)) == users
+
+
+def test_disabling_the_only_shop_ends_sessions_and_mails(app):
+    with app.app_context():
+        ben = f.user("ben.buyer@acme.example")
+        version = ben.session_version
+        set_assignment_state(ben.shop_assignments[0], False, f.staff("admin@atrium.example"))
+        assert ben.shop_assignments[0].state == AssignmentState.DISABLED.value
+        assert ben.session_version == version + 1
+        assert _templates_to(ben.email) == ["shop_disabled"]
+
+
+def test_master_sub_mode_keeps_b2b_customers_in_one_sub_shop(app):
+    with app.app_context():
+        ben = f.user("ben.buyer@acme.example")
+        with pytest.raises(DomainError, match="one sub shop"):
+            assign_shop(ben, f.shop("atrium-us"), f.staff("admin@atrium.example"))
+        standalone = Shop(code="outlet", name="Outlet")
+        db.session.add(standalone)
+        assign_shop(ben, standalone, f.staff("admin@atrium.example"))
+        assert sorted(a.shop.code for a in ben.shop_assignments) == ["atrium-de", "outlet"]
+
+
+def test_address_book_modes(app):
+    with app.app_context():
+        anna, setting = f.user("anna.admin@acme.example"), f.shop("atrium-de").customer_settings[0]
+        acme = anna.company
+        address = add_address(acme, anna, dict(ADDRESS))
+        assert address.country == "DE"
+        setting.address_book_mode = "billing_read_only"
+        update_address(address, anna, dict(ADDRESS, label="Dock 4"))
+        with pytest.raises(NotPermitted, match="Billing addresses"):
+            add_address(acme, anna, dict(ADDRESS, kind="billing"))
+        setting.address_book_mode = "read_only"
+        with pytest.raises(NotPermitted, match="read-only"):
+            delete_address(address, anna)
+        assert not can_edit_addresses(anna, acme, "shipping")
+        update_address(address, f.staff("admin@atrium.example"), dict(ADDRESS, label="Staff edit"))
+        assert address.label == "Staff edit"
+
+
+def test_addresses_need_the_permission_and_the_company(app):
+    with app.app_context():
+        acme_address = f.company("Acme Industrial").addresses[0]
+        with pytest.raises(NotPermitted):
+            update_address(acme_address, f.user("ben.buyer@acme.example"), dict(ADDRESS))
+        with pytest.raises(NotPermitted, match="another company"):
+            update_address(acme_address, f.user("gina.admin@globex.example"), dict(ADDRESS))
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"kind": "office"}, "billing or shipping"),
+    ({"city": " "}, "city"),
+    ({"country": "DEU"}, "two-letter"),
+])
+def test_bad_addresses(app, change, message):
+    with app.app_context():
+        anna = f.user("anna.admin@acme.example")
+        with pytest.raises(DomainError, match=message):
+            add_address(anna.company, anna, dict(ADDRESS, **change))
+
+
+def test_one_default_address_per_kind(app):
+    with app.app_context():
+        anna = f.user("anna.admin@acme.example")
+        new = add_address(anna.company, anna, dict(ADDRESS, is_default=True))
+        defaults = [a for a in anna.company.addresses if a.kind == "shipping" and a.is_default]
+        assert defaults == [new]
+
+
+def test_checkout_attributes_are_staff_only(app):
+    with app.app_context():
+        anna, admin = f.user("anna.admin@acme.example"), f.staff("admin@atrium.example")
+        acme = anna.company
+        update_company(acme, anna, {"name": "Acme Industrial AG", "vat_id": "DE123"})
+        assert acme.name == "Acme Industrial AG"
+        with pytest.raises(NotPermitted, match="staff"):
+            update_company(acme, anna, {"name": "Acme", "block_checkout": True})
+        update_company(acme, admin, {"name": "Acme", "require_approval_over": "5000", "block_checkout": "1"})
+        assert acme.require_approval_over == Decimal("5000.00") and acme.block_checkout is True
+        with pytest.raises(DomainError, match="zero or more"):
+            update_company(acme, admin, {"name": "Acme", "block_checkout_over": "-1"})

@@ -1,0 +1,140 @@
+"""The workflow engine, driven through company applications."""
+import pytest
+from sqlalchemy import select
+
+from extensions import db
+from models.applications import CompanyApplication, submit_application
+from models.base import DomainError, NotPermitted
+from models.invitations import Invitation
+from models.mail import OutboxMessage
+from models.staff import StaffUser
+from models.workflows import WorkflowState, WorkflowTransition, available_transitions, fire, get_workflow, history_of
+from tests import factories as f
+
+APPLICATION = {
+    "company_name": "Hooli", "first_name": "Gavin", "last_name": "Belson", "email": "gavin@hooli.example",
+    "line1": "1 Hooli Way", "postal_code": "94043", "city": "Mountain View", "country": "us",
+}
+
+
+def _apply(data=None):
+    application = submit_application(f.shop("atrium-us"), dict(APPLICATION, **(data or {})))
+    db.session.flush()
+    return application
+
+
+def _mail_to(email):
+    return db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == email)).all()
+
+
+def test_application_starts_new_and_mails_contact_and_staff(app):
+    with app.app_context():
+        application = _apply()
+        assert application.state == "new" and application.country == "US"
+        assert [m.template for m in _mail_to("gavin@hooli.example")] == ["application_received"]
+        assert [m.template for m in _mail_to("admin@atrium.example")].count("staff_new_application") == 2  # Umbrella + Hooli
+
+
+def test_accept_creates_active_company_and_invites_contact_as_admin(app):
+    with app.app_context():
+        application = _apply()
+        fire(application, "accept", f.staff("admin@atrium.example"))
+        company = application.company
+        assert company.name == "Hooli" and company.status == "active"
+        assert [a.city for a in company.addresses] == ["Mountain View"]
+        invitation = db.session.scalar(select(Invitation).where(Invitation.email == "gavin@hooli.example"))
+        assert invitation.role.key == "account_admin" and invitation.company_id == company.id
+        assert "invitation" in [m.template for m in _mail_to("gavin@hooli.example")]
+        assert [(h.from_state, h.to_state) for h in history_of(application)] == [("new", "accepted")]
+
+
+def test_reject_needs_a_reason_and_mails_it(app):
+    with app.app_context():
+        application = _apply()
+        admin = f.staff("admin@atrium.example")
+        with pytest.raises(DomainError, match="Pick a reason"):
+            fire(application, "reject", admin)
+        assert application.state == "new"
+        reason = get_workflow("company_application").reasons[0]
+        fire(application, "reject", admin, reason_id=reason.id, comment="Please call us.")
+        assert application.state == "rejected"
+        mail = [m for m in _mail_to("gavin@hooli.example") if m.template == "application_rejected"]
+        assert len(mail) == 1 and reason.label in mail[0].body_text and "Please call us." in mail[0].body_text
+
+
+def test_moves_that_do_not_exist_or_are_not_allowed_are_refused(app):
+    with app.app_context():
+        application = _apply()
+        admin = f.staff("admin@atrium.example")
+        with pytest.raises(DomainError, match="not possible"):
+            fire(application, "reopen", admin)
+        with pytest.raises(NotPermitted):
+            fire(application, "hold", _catalog_manager())
+        fire(application, "hold", admin)
+        fire(application, "accept", admin)
+        with pytest.raises(DomainError, match="not possible"):
+            fire(application, "accept", admin)
+        assert len(history_of(application)) == 2
+
+
+def test_reason_from_another_list_is_refused(app):
+    with app.app_context():
+        application = _apply()
+        with pytest.raises(DomainError, match="not in the list"):
+            fire(application, "reject", f.staff("admin@atrium.example"), reason_id=999999)
+        assert application.state == "new"
+
+
+def test_custom_state_and_transition_are_data(app):
+    with app.app_context():
+        workflow = get_workflow("company_application")
+        review = WorkflowState(key="credit_check", label="Credit check", position=9)
+        workflow.states.append(review)
+        db.session.flush()
+        workflow.transitions.append(WorkflowTransition(
+            key="check_credit", label="Check credit", from_state=workflow.state("new"), to_state=review,
+            permission="manage_companies",
+        ))
+        db.session.flush()
+        application = _apply()
+        admin = f.staff("admin@atrium.example")
+        assert "check_credit" in [t.key for t in available_transitions(application, admin)]
+        fire(application, "check_credit", admin)
+        assert application.state == "credit_check"
+
+
+def _catalog_manager():
+    manager = StaffUser(email="cat@atrium.example", name="Cat Alog")
+    manager.roles = ["catalog_manager"]
+    return manager
+
+
+@pytest.mark.parametrize("email", ["admin@atrium.example", "support@atrium.example", "agent@atrium.example"])
+def test_staff_with_company_rights_see_the_moves_from_new(app, email):
+    with app.app_context():
+        application = _apply()
+        keys = {t.key for t in available_transitions(application, f.staff(email))}
+        assert keys == {"hold", "accept", "reject"}
+        assert available_transitions(application, _catalog_manager()) == []
+
+
+def test_duplicate_open_application_and_existing_account_are_refused(app):
+    with app.app_context():
+        _apply()
+        with pytest.raises(DomainError, match="already being reviewed"):
+            _apply()
+        with pytest.raises(DomainError, match="already has an Atrium account"):
+            _apply({"email": "ben.buyer@acme.example"})
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("company_name", " ", "company name"),
+    ("email", "not-an-email", "not a valid e-mail"),
+    ("country", "Germany", "two-letter country code"),
+])
+def test_bad_application_input(app, field, value, message):
+    with app.app_context():
+        before = db.session.scalar(select(db.func.count(CompanyApplication.id)))
+        with pytest.raises(DomainError, match=message):
+            _apply({field: value})
+        assert db.session.scalar(select(db.func.count(CompanyApplication.id))) == before
