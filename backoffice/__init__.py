@@ -6,6 +6,7 @@ from flask_admin.theme import Bootstrap4Theme
 
 from extensions import db
 from models.applications import CompanyApplication
+from models.attributes import AttributeDefinition, ShopAttribute
 from models.audit import AuditEvent
 from models.companies import Company
 from models.mail import OutboxMessage
@@ -16,9 +17,11 @@ from models.workflows import Workflow, WorkflowTransition
 
 
 def init_app(app) -> None:
-    from backoffice.auth import StaffIndexView
-    from backoffice.companies import CompanyView, CompanyUserView
     from backoffice.applications import CompanyApplicationView
+    from backoffice.attributes import AttributeDefinitionView, ShopAttributeView
+    from backoffice.auth import StaffIndexView
+    from backoffice.companies import CompanyView
+    from backoffice.customers import CompanyUserView
     from backoffice.system import AuditEventView, OutboxView, ShopView, StaffUserView
     from backoffice.workflow import WorkflowTransitionView, WorkflowView
 
@@ -27,14 +30,17 @@ def init_app(app) -> None:
         index_view=StaffIndexView(name="Home", url="/admin", endpoint="admin"),
         theme=Bootstrap4Theme(base_template="backoffice/master.html", fluid=True),
     )
-    admin.add_view(CompanyView(Company, db, name="Companies", endpoint="companies", category="Customers"))
+    customers = "Customers"
+    admin.add_view(CompanyView(Company, db, name="Companies", endpoint="companies", category=customers))
+    admin.add_view(CompanyUserView(CompanyUser, db, name="Company users", endpoint="company_users", category=customers))
     admin.add_view(
-        CompanyUserView(CompanyUser, db, name="Company users", endpoint="company_users", category="Customers")
-    )
-    admin.add_view(
-        CompanyApplicationView(CompanyApplication, db, name="Applications", endpoint="applications", category="Customers")
+        CompanyApplicationView(CompanyApplication, db, name="Applications", endpoint="applications", category=customers)
     )
     admin.add_view(ShopView(Shop, db, name="Shops", endpoint="shops", category="Setup"))
+    admin.add_view(AttributeDefinitionView(
+        AttributeDefinition, db, name="Customer attributes", endpoint="attributes", category="Setup"
+    ))
+    admin.add_view(ShopAttributeView(ShopAttribute, db, name="Shop attributes", endpoint="shop_attributes", category="Setup"))
     admin.add_view(StaffUserView(StaffUser, db, name="Staff", endpoint="staff", category="Setup"))
     admin.add_view(WorkflowView(Workflow, db, name="Workflows", endpoint="workflows", category="Setup"))
     admin.add_view(

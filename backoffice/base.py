@@ -61,3 +61,15 @@ class StaffModelView(ModelView):
             return
         self.session.commit()
         flash(done_message % len(rows), "success")
+
+    def save_through(self, form, model, operation) -> bool:
+        """Edit form save: run the model ``operation``; commit, or roll back and flash its refusal."""
+        try:
+            operation()
+        except DomainError as error:
+            self.session.rollback()
+            flash(error.message, "error")
+            return False
+        self.session.commit()
+        self.after_model_change(form, model, False)
+        return True

@@ -1,103 +1,112 @@
-"""Companies and company users in the back office."""
+"""Companies in the back office: the list, the company page and its edit form.
+
+Status changes only through the activate / deactivate actions and buttons
+(``set_company_status``); the edit form holds name, VAT id and customer group
+and saves them through ``update_company`` / ``set_customer_group``.
+"""
 from __future__ import annotations
 
+from flask import abort, g, url_for
 from flask_admin.actions import action
-from flask_login import current_user
+from flask_admin.contrib.sqla.filters import FilterEqual
 from markupsafe import Markup, escape
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from backoffice.base import StaffModelView
-from models.companies import Address, BusinessUnit, Company, CompanyStatus, set_company_status
+from backoffice.company_page import CompanyPageActions, company_page_context, load_company
+from backoffice.filters import LiveFilterOptions, live_options, shop_choices
+from backoffice.pages import staff_actor
+from extensions import db
+from models.companies import Company, CompanyStatus, set_company_status, set_customer_group, update_company
 from models.permissions import StaffPerm
-from models.shops import ShopAssignment
-from models.users import CompanyUser, set_user_active
+from models.users import CompanyUser
+
+STATUS_COLOURS = {"active": "success", "pending": "warning", "inactive": "secondary"}
 
 
-def _status_badge(view, context, model, name):
-    colour = {"active": "success", "pending": "warning", "inactive": "secondary"}.get(model.status, "light")
+def status_badge(view, context, model, name):
+    colour = STATUS_COLOURS.get(model.status, "light")
     return Markup(f'<span class="badge badge-{colour}">{escape(model.status)}</span>')
 
 
-class CompanyView(StaffModelView):
-    required_permission = StaffPerm.MANAGE_COMPANIES
-    can_delete = False
-    column_list = ("name", "status", "shop", "customer_group", "users", "created_at")
-    column_details_list = (
-        "name", "status", "shop", "customer_group", "vat_id", "default_service_rep",
-        "require_approval", "require_approval_over", "block_checkout", "block_checkout_over",
-        "business_units", "addresses", "users", "created_at",
+def _name_link(view, context, model, name):
+    return Markup(f'<a href="{escape(url_for(".details_view", id=model.id))}">{escape(model.name)}</a>')
+
+
+def _users_link(view, context, model, name):
+    count = g.get("company_user_counts", {}).get(model.id, 0)
+    url = url_for("company_users.index_view", flt0_company_id_equals=model.id)
+    return Markup(f'<a href="{escape(url)}">{count} users</a>')
+
+
+def user_counts(company_ids) -> dict[int, int]:
+    """Users per company for one page of the list, in one query."""
+    rows = db.session.execute(
+        select(CompanyUser.company_id, func.count(CompanyUser.id))
+        .where(CompanyUser.company_id.in_(list(company_ids)))
+        .group_by(CompanyUser.company_id)
     )
+    return dict(rows.all())
+
+
+class CompanyView(CompanyPageActions, LiveFilterOptions, StaffModelView):
+    """The company list; each company's page is its details view."""
+
+    required_permission = StaffPerm.MANAGE_COMPANIES
+    can_create = False  # companies come from applications and sign-ups
+    can_delete = False
+    named_filter_urls = True
+    details_template = "backoffice/company_details.html"
+    column_list = ("name", "status", "shop", "customer_group", "users", "created_at")
+    column_labels = {"users": "Users", "vat_id": "VAT id"}
     column_searchable_list = ("name", "vat_id")
-    column_filters = ("status", "shop", "customer_group", "require_approval", "block_checkout")
+    column_filters = (
+        FilterEqual(Company.status, "Status", options=[(s.value, s.value.title()) for s in CompanyStatus]),
+        FilterEqual(Company.shop_id, "Shop", options=live_options(shop_choices)),
+        "customer_group", "require_approval", "block_checkout", "created_at",
+    )
     column_sortable_list = ("name", "status", "customer_group", "created_at")
     column_default_sort = "name"
-    column_formatters = {
-        "status": _status_badge,
-        "users": lambda v, c, m, n: Markup(
-            f'<a href="/admin/company_users/?search={escape(m.name)}">{len(m.users)} users</a>'
-        ),
-    }
-    column_formatters_detail = {
-        "status": _status_badge,
-        "users": lambda v, c, m, n: Markup("<br>".join(escape(str(u)) for u in m.users)),
-        "addresses": lambda v, c, m, n: Markup("<br>".join(escape(f"{a.kind}: {a}") for a in m.addresses)),
-    }
-    form_excluded_columns = ("status", "users", "created_at")
-    inline_models = (
-        (BusinessUnit, {"form_columns": ("id", "name", "parent", "service_rep")}),
-        (Address, {"form_columns": ("id", "kind", "label", "line1", "line2", "postal_code", "city", "country", "is_default")}),
-    )
-    form_choices = {"kind": [("billing", "Billing"), ("shipping", "Shipping")]}
+    column_formatters = {"name": _name_link, "status": status_badge, "users": _users_link}
+    form_columns = ("name", "vat_id", "customer_group")
+    column_descriptions = {"customer_group": "Pricing policy: customers of a group see its price lists."}
 
     def get_query(self):
-        return super().get_query().options(joinedload(Company.shop), selectinload(Company.users))
+        return super().get_query().options(joinedload(Company.shop))
+
+    def get_list(self, *args, **kwargs):
+        count, rows = super().get_list(*args, **kwargs)
+        g.company_user_counts = user_counts(c.id for c in rows) if rows else {}
+        return count, rows
+
+    def render(self, template, **kwargs):
+        if template == self.details_template and kwargs.get("model") is not None:
+            company = load_company(kwargs["model"].id)
+            if company is None:
+                abort(404)
+            kwargs.update(company_page_context(company, staff_actor()), model=company)
+        return super().render(template, **kwargs)
+
+    def update_model(self, form, model):
+        """Save name and VAT id through ``update_company``; anything else posted is ignored."""
+        data = {"name": form.name.data, "vat_id": form.vat_id.data}
+        actor = staff_actor()
+
+        def save():
+            update_company(model, actor, data)
+            set_customer_group(model, actor, form.customer_group.data)
+
+        return self.save_through(form, model, save)
 
     @action("activate", "Activate", "Activate the selected companies?")
     def action_activate(self, ids):
-        actor = current_user._get_current_object()
+        actor = staff_actor()
         self.run_operation(ids, lambda c: set_company_status(c, CompanyStatus.ACTIVE, actor), "%d companies activated.")
 
     @action("deactivate", "Deactivate", "Deactivate the selected companies? Their users can no longer sign in.")
     def action_deactivate(self, ids):
-        actor = current_user._get_current_object()
+        actor = staff_actor()
         self.run_operation(
             ids, lambda c: set_company_status(c, CompanyStatus.INACTIVE, actor), "%d companies deactivated."
         )
-
-
-class CompanyUserView(StaffModelView):
-    required_permission = StaffPerm.MANAGE_CUSTOMERS
-    can_delete = False
-    column_list = ("email", "first_name", "last_name", "company", "business_unit", "roles", "customer_type", "active", "shop_assignments")
-    column_labels = {"shop_assignments": "Shops", "company.name": "Company", "roles.name": "Role", "shop_assignments.shop": "Shop"}
-    column_searchable_list = ("email", "first_name", "last_name", "company.name")
-    column_filters = ("company.name", "roles.name", "active", "customer_type", "shop_assignments.shop.name")
-    column_sortable_list = ("email", "first_name", "last_name", ("company", "company.name"), "active")
-    column_default_sort = "email"
-    column_formatters = {
-        "roles": lambda v, c, m, n: ", ".join(r.name for r in m.roles),
-        "shop_assignments": lambda v, c, m, n: ", ".join(f"{a.shop.code} ({a.state})" for a in m.shop_assignments),
-    }
-    form_columns = ("email", "first_name", "last_name", "phone", "company", "business_unit", "customer_type", "roles", "order_spend_limit", "budget_amount", "budget_period")
-    form_choices = {
-        "customer_type": [("b2b", "B2B"), ("b2c", "B2C"), ("b2e", "B2E"), ("guest", "Guest")],
-        "budget_period": [("", "—"), ("yearly", "Yearly"), ("half_yearly", "Half-yearly"), ("quarterly", "Quarterly"), ("monthly", "Monthly"), ("weekly", "Weekly")],
-    }
-
-    def get_query(self):
-        return super().get_query().options(
-            joinedload(CompanyUser.company),
-            joinedload(CompanyUser.business_unit),
-            selectinload(CompanyUser.roles),
-            selectinload(CompanyUser.shop_assignments).joinedload(ShopAssignment.shop),
-        )
-
-    @action("activate", "Activate", "Activate the selected users?")
-    def action_activate(self, ids):
-        actor = current_user._get_current_object()
-        self.run_operation(ids, lambda u: set_user_active(u, True, actor), "%d users activated.")
-
-    @action("deactivate", "Deactivate", "Deactivate the selected users? They are signed out at once.")
-    def action_deactivate(self, ids):
-        actor = current_user._get_current_object()
-        self.run_operation(ids, lambda u: set_user_active(u, False, actor), "%d users deactivated.")

@@ -1,29 +1,95 @@
 """Shops, staff, the mail outbox and the audit log."""
 from __future__ import annotations
 
+from flask import g, url_for
+from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
 from markupsafe import Markup, escape
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import PasswordField, SelectMultipleField
-from wtforms.validators import Optional
+from wtforms.validators import Optional, ValidationError
 
 from backoffice.base import StaffModelView
+from backoffice.filters import LiveFilterOptions, ValueInFilter, ilike, live_options, shop_choices
+from extensions import db
+from models.addresses import ADDRESS_FORMATS
+from models.audit import AuditEvent
 from models.auth import normalize_email, set_password
 from models.base import DomainError
+from models.companies import Company
 from models.permissions import STAFF_ROLES, StaffPerm
-from models.shops import Shop
+from models.shops import AddressBookMode, CustomerType, RegistrationMode, Shop, ShopAddress, ShopCustomerSetting
+
+BOOK_MODES = [
+    (AddressBookMode.DEFAULT.value, "Default: customers edit all addresses"),
+    (AddressBookMode.READ_ONLY.value, "Read-only: only staff edit"),
+    (AddressBookMode.BILLING_READ_ONLY.value, "Billing read-only: customers edit shipping addresses"),
+    (AddressBookMode.SHARED.value, "Shared: the sub shop's address book, kept by staff"),
+]
 
 
-class ShopView(StaffModelView):
+class ShopView(LiveFilterOptions, StaffModelView):
+    """Shops with their per-customer-type settings and shared address book."""
+
     required_permission = StaffPerm.MANAGE_SHOPS
     can_delete = False
-    column_list = ("code", "name", "parent", "created_at")
+    named_filter_urls = True
+    column_list = ("code", "name", "parent", "registration_mode", "address_format", "customer_settings", "created_at")
+    column_labels = {"parent": "Master shop", "customer_settings": "Per customer type"}
     column_searchable_list = ("code", "name")
-    column_filters = ("parent.name",)
-    column_labels = {"parent.name": "Master shop"}
-    form_columns = ("code", "name", "parent")
+    column_filters = (FilterEqual(Shop.parent_id, "Master shop", options=live_options(shop_choices)),
+                      "registration_mode")
+    column_formatters = {
+        "customer_settings": lambda v, c, m, n: Markup("<br>".join(escape(str(s)) for s in m.customer_settings)),
+    }
+    form_columns = ("code", "name", "parent", "registration_mode", "address_format", "customer_settings",
+                    "shared_addresses")
+    form_choices = {
+        "registration_mode": [
+            (RegistrationMode.CREATE_COMPANY.value, "Sign-up creates the company at once"),
+            (RegistrationMode.APPLICATION.value, "Sign-up files a company application"),
+        ],
+        "address_format": list(ADDRESS_FORMATS.items()),
+    }
+    inline_models = (
+        (ShopCustomerSetting, {
+            "form_columns": ("id", "customer_type", "requires_approval", "address_book_mode"),
+            "form_choices": {"customer_type": [(t.value, t.value.upper()) for t in CustomerType],
+                             "address_book_mode": BOOK_MODES},
+            "form_label": "Customer type setting",
+        }),
+        (ShopAddress, {
+            "form_columns": ("id", "kind", "label", "line1", "line2", "postal_code", "city", "country"),
+            "form_choices": {"kind": [("shipping", "Shipping"), ("billing", "Billing")]},
+            "form_label": "Shared address",
+        }),
+    )
+    column_descriptions = {
+        "customer_settings": "Per customer type: does registration need approval, and the address book mode.",
+        "shared_addresses": "The sub shop's shared address book (used where the mode is Shared).",
+    }
 
     def get_query(self):
         return super().get_query().options(joinedload(Shop.parent))
+
+    def on_model_change(self, form, model, is_created):
+        model.code = (model.code or "").strip().lower()
+        if not model.code or not model.name:
+            raise ValidationError("A shop needs a code and a name.")
+        if model.parent is not None and (model.parent is model or model.parent.parent_id is not None):
+            raise ValidationError("A master shop must be a top-level shop (sub shops have no sub shops).")
+        if model.parent is not None and model.sub_shops:
+            raise ValidationError(f"{model.name} has sub shops, so it cannot be a sub shop itself.")
+        types = [s.customer_type for s in model.customer_settings]
+        repeated = {t for t in types if types.count(t) > 1}
+        if repeated:
+            raise ValidationError(f"The customer type {sorted(repeated)[0].upper()} has two settings rows; keep one.")
+        for address in model.shared_addresses:
+            address.country = (address.country or "").strip().upper()
+            if len(address.country) != 2 or not address.country.isalpha():
+                raise ValidationError("Use the two-letter country code for shared addresses, e.g. DE or US.")
+            if not all((value or "").strip() for value in (address.line1, address.postal_code, address.city)):
+                raise ValidationError("Shared addresses need a street, a postal code and a city.")
 
 
 class StaffUserView(StaffModelView):
@@ -82,11 +148,42 @@ class OutboxView(StaffModelView):
     }
 
 
-class AuditEventView(StaffModelView):
+def _company_cell(view, context, model, name):
+    if model.company_id is None:
+        return ""
+    label = g.get("audit_company_names", {}).get(model.company_id, f"#{model.company_id}")
+    url = url_for("companies.details_view", id=model.company_id)
+    return Markup(f'<a href="{escape(url)}">{escape(label)}</a>')
+
+
+class AuditEventView(LiveFilterOptions, StaffModelView):
+    """Who changed which user, role, address, budget or invitation, and when; filterable by company."""
+
     required_permission = StaffPerm.MANAGE_COMPANIES
     can_create = can_edit = can_delete = False
-    column_list = ("at", "actor_label", "actor_kind", "action", "target_type", "target_label", "company_id")
-    column_labels = {"actor_label": "Who", "target_label": "Record", "company_id": "Company"}
+    named_filter_urls = True
+    column_list = ("at", "company_id", "actor_label", "actor_kind", "action", "target_type", "target_label", "details")
+    column_labels = {"actor_label": "Who", "actor_kind": "As", "target_label": "Record", "company_id": "Company"}
     column_searchable_list = ("actor_label", "action", "target_label")
-    column_filters = ("action", "actor_kind", "target_type", "at")
+    column_filters = (
+        FilterEqual(AuditEvent.company_id, "Company id"),
+        ValueInFilter(AuditEvent.company_id, "Company",
+                      lambda text: select(Company.id).where(ilike(Company.name, text))),
+        FilterLike(AuditEvent.action, "Action"),
+        FilterEqual(AuditEvent.actor_kind, "As", options=[(k, k) for k in ("company", "staff", "agent", "system")]),
+        FilterLike(AuditEvent.target_type, "Record type"),
+        "at",
+    )
     column_default_sort = ("at", True)
+    column_formatters = {
+        "company_id": _company_cell,
+        "details": lambda v, c, m, n: ", ".join(f"{k}: {val}" for k, val in (m.details or {}).items()),
+    }
+
+    def get_list(self, *args, **kwargs):
+        count, rows = super().get_list(*args, **kwargs)
+        ids = {r.company_id for r in rows if r.company_id is not None}
+        g.audit_company_names = dict(
+            db.session.execute(select(Company.id, Company.name).where(Company.id.in_(ids))).all()
+        ) if ids else {}
+        return count, rows

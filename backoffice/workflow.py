@@ -1,16 +1,31 @@
-"""Workflow screens: fire transitions on a subject, and edit the definitions."""
+"""Workflow screens: fire transitions on a subject, and edit the definitions.
+
+``WorkflowSubjectView`` is the base of every worklist whose rows are driven by a
+workflow (company applications now; inquiries and quotes later): its details
+page offers the transitions the signed-in staff member may fire from the
+current state, with a reason from the workflow's editable list, and shows the
+history. ``WorkflowView`` and ``WorkflowTransitionView`` edit the definitions;
+``models.workflow_definitions`` refuses edits the engine could not run.
+"""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_admin import expose
-from flask_login import current_user
+from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
+from markupsafe import Markup, escape
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
+from wtforms.validators import ValidationError
 
 from backoffice.base import StaffModelView
+from backoffice.filters import LiveFilterOptions, live_options
+from backoffice.pages import form_id, load_or_404, staff_actor
 from extensions import db
 from models.base import DomainError
-from models.permissions import StaffPerm
+from models.permissions import Perm, StaffPerm
+from models.workflow_definitions import check_definition, check_transition, mail_templates
 from models.workflows import (
+    SIDE_EFFECTS,
     Workflow,
     WorkflowReason,
     WorkflowState,
@@ -21,39 +36,58 @@ from models.workflows import (
     history_of,
 )
 
+BADGES = {"new": "primary", "on_hold": "warning", "accepted": "success", "rejected": "secondary"}
 
-class WorkflowSubjectView(StaffModelView):
+
+def state_badge(view, context, model, name):
+    """The subject's state as a badge with its label from the workflow definition."""
+    labels = getattr(view, "_state_labels", {})
+    colour = BADGES.get(model.state, "info")
+    return Markup(f'<span class="badge badge-{colour}">{escape(labels.get(model.state, model.state))}</span>')
+
+
+def state_choices(workflow_key: str) -> list[tuple[str, str]]:
+    """The workflow's states as (key, label) filter options, in their defined order."""
+    return [(s.key, s.label) for s in get_workflow(workflow_key).states]
+
+
+class WorkflowSubjectView(LiveFilterOptions, StaffModelView):
     """A list of workflow subjects whose details page offers the allowed transitions."""
 
     details_template = "backoffice/workflow_details.html"
     can_edit = False
 
     def render(self, template, **kwargs):
-        model = kwargs.get("model")
-        if template == self.details_template and model is not None:
-            actor = current_user._get_current_object()
-            workflow = get_workflow(model.workflow_key)
-            kwargs.update(
-                transitions=available_transitions(model, actor),
-                reasons=[r for r in workflow.reasons if r.active],
-                history=history_of(model),
-                state_label=(workflow.state(model.state) or model.state),
-            )
+        if self.model is not None and hasattr(self.model, "workflow_key"):
+            workflow = get_workflow(self.model.workflow_key)
+            self._state_labels = {s.key: s.label for s in workflow.states}
+            model = kwargs.get("model")
+            if template == self.details_template and model is not None:
+                kwargs.update(self.workflow_context(workflow, model))
         return super().render(template, **kwargs)
+
+    def workflow_context(self, workflow: Workflow, model) -> dict:
+        """What the details page needs: allowed moves, reasons, history, state labels."""
+        return {
+            "workflow": workflow,
+            "transitions": available_transitions(model, staff_actor()),
+            "reasons": [r for r in workflow.reasons if r.active],
+            "history": history_of(model),
+            "state_labels": self._state_labels,
+            "state_label": self._state_labels.get(model.state, model.state),
+            "can_edit_workflows": staff_actor().can(StaffPerm.MANAGE_WORKFLOWS),
+        }
 
     @expose("/transition/", methods=("POST",))
     def transition_view(self):
-        """Fire one transition; refused moves come back as a message, nothing changed."""
-        raw_id = request.form.get("id", "")
-        subject = self.get_one(raw_id) if raw_id.isdigit() else None
-        if subject is None:
-            abort(404)
-        reason = request.form.get("reason_id") or None
+        """Fire one transition; refused moves come back as a message and nothing changes."""
+        subject = load_or_404(self.model, form_id())
+        raw_reason = (request.form.get("reason_id") or "").strip()
+        reason_id = int(raw_reason) if raw_reason.isdigit() else (-1 if raw_reason else None)
         try:
             transition = fire(
-                subject, request.form.get("transition", ""), current_user._get_current_object(),
-                reason_id=int(reason) if reason and reason.isdigit() else (-1 if reason else None),
-                comment=request.form.get("comment", "")[:2000],
+                subject, request.form.get("transition", ""), staff_actor(),
+                reason_id=reason_id, comment=request.form.get("comment", "")[:2000],
             )
         except DomainError as error:
             db.session.rollback()
@@ -65,40 +99,124 @@ class WorkflowSubjectView(StaffModelView):
 
 
 class WorkflowView(StaffModelView):
-    """Workflow definitions: states, transitions and reasons are data staff can edit."""
+    """Workflow definitions: states and reasons are data staff can edit."""
 
     required_permission = StaffPerm.MANAGE_WORKFLOWS
     can_delete = False
     can_create = False
-    column_list = ("key", "name", "states", "transitions")
+    column_list = ("key", "name", "states", "transitions", "reasons")
+    column_details_list = ("key", "name", "states", "transitions", "reasons")
     column_formatters = {
         "states": lambda v, c, m, n: ", ".join(s.label for s in m.states),
-        "transitions": lambda v, c, m, n: len(m.transitions),
+        "transitions": lambda v, c, m, n: Markup(
+            '<a href="{}">{} transitions</a>'.format(
+                escape(url_for("transitions.index_view", flt0_workflow_equals=m.id)), len(m.transitions)
+            )
+        ),
+        "reasons": lambda v, c, m, n: len(m.reasons),
+    }
+    column_formatters_detail = {
+        "states": lambda v, c, m, n: Markup("<br>".join(
+            escape(f"{s.label} ({s.key})" + (" · initial" if s.initial else "") + (" · final" if s.final else ""))
+            for s in m.states
+        )),
+        "transitions": lambda v, c, m, n: Markup("<br>".join(escape(str(t)) for t in m.transitions)),
+        "reasons": lambda v, c, m, n: Markup("<br>".join(
+            escape(r.label + ("" if r.active else " (inactive)")) for r in m.reasons
+        )),
     }
     form_columns = ("name", "states", "reasons")
     inline_models = (
-        (WorkflowState, {"form_columns": ("id", "key", "label", "initial", "final", "position")}),
-        (WorkflowReason, {"form_columns": ("id", "label", "active")}),
+        (WorkflowState, {
+            "form_columns": ("id", "key", "label", "initial", "final", "position"),
+            "form_label": "State",
+            "column_descriptions": {"key": "Stored on each item: lower-case, fixed once saved."},
+        }),
+        (WorkflowReason, {"form_columns": ("id", "label", "active"), "form_label": "Reason"}),
     )
+    column_descriptions = {
+        "states": "Custom states are added here; then add transitions to and from them under Transitions.",
+        "reasons": "Reasons staff pick when firing a transition (e.g. why an application is rejected). "
+                   "Deactivate a reason to retire it; history keeps its text.",
+    }
 
     def get_query(self):
-        return super().get_query().options(selectinload(Workflow.states), selectinload(Workflow.transitions))
+        return super().get_query().options(
+            selectinload(Workflow.states), selectinload(Workflow.transitions), selectinload(Workflow.reasons)
+        )
+
+    def on_model_change(self, form, model, is_created):
+        for reason in model.reasons:
+            reason.label = (reason.label or "").strip()
+        try:
+            check_definition(model)
+        except DomainError as error:
+            raise ValidationError(error.message) from error
 
 
-class WorkflowTransitionView(StaffModelView):
+def _state_label(state: WorkflowState) -> str:
+    return f"{state.workflow.name}: {state.label}"
+
+
+def _states_query():
+    return db.session.scalars(
+        select(WorkflowState).options(joinedload(WorkflowState.workflow))
+        .order_by(WorkflowState.workflow_id, WorkflowState.position, WorkflowState.id)
+    ).all()
+
+
+PERMISSION_CHOICES = [(p.value, f"Staff: {p.value}") for p in StaffPerm] + [
+    (p.value, f"Company user: {p.value}") for p in Perm
+]
+
+
+class WorkflowTransitionView(LiveFilterOptions, StaffModelView):
+    """Transitions: which move, from which state to which, who may fire it, what it does."""
+
     required_permission = StaffPerm.MANAGE_WORKFLOWS
-    column_list = ("workflow", "key", "label", "from_state", "to_state", "permission", "requires_reason", "side_effect", "mail_template")
-    column_filters = ("workflow.name", "key")
-    form_columns = ("workflow", "key", "label", "from_state", "to_state", "permission", "requires_reason", "side_effect", "mail_template", "mail_subject", "position")
-    form_choices = {"permission": [(p.value, p.value) for p in StaffPerm]}
+    named_filter_urls = True
+    column_list = ("workflow", "key", "label", "from_state", "to_state", "permission",
+                   "requires_reason", "side_effect", "mail_template")
+    column_sortable_list = ("key", "label", "permission")
+    column_filters = (
+        FilterEqual(WorkflowTransition.workflow_id, "Workflow", options=live_options(
+            lambda: [(str(w.id), w.name) for w in db.session.scalars(select(Workflow).order_by(Workflow.name))]
+        )),
+        FilterLike(WorkflowTransition.key, "Key"),
+    )
+    form_columns = ("workflow", "key", "label", "from_state", "to_state", "permission", "requires_reason",
+                    "side_effect", "mail_template", "mail_subject", "position")
+    form_choices = {"permission": PERMISSION_CHOICES, "side_effect": [("", "—")], "mail_template": [("", "—")]}
+    form_args = {
+        "from_state": {"query_factory": _states_query, "get_label": _state_label},
+        "to_state": {"query_factory": _states_query, "get_label": _state_label},
+    }
+    column_descriptions = {
+        "key": "Transitions with the same key from different states share one button (e.g. reject from New and On hold).",
+        "side_effect": "Code the move runs, e.g. application.accept creates the company.",
+        "mail_template": "Mail sent to the item's contact when the move is fired.",
+    }
 
     def get_query(self):
         return super().get_query().options(joinedload(WorkflowTransition.workflow))
 
-    def on_model_change(self, form, model, is_created):
-        from models.workflows import SIDE_EFFECTS
+    def create_form(self, obj=None):
+        return self._with_live_choices(super().create_form(obj))
 
-        if model.side_effect and model.side_effect not in SIDE_EFFECTS:
-            raise ValueError(f"Unknown side effect “{model.side_effect}”. Known: {', '.join(sorted(SIDE_EFFECTS))}.")
-        if model.from_state.workflow_id != model.workflow.id or model.to_state.workflow_id != model.workflow.id:
-            raise ValueError("Both states must belong to the transition's workflow.")
+    def edit_form(self, obj=None):
+        return self._with_live_choices(super().edit_form(obj))
+
+    def _with_live_choices(self, form):
+        form.side_effect.choices = [("", "— none —")] + [(name, name) for name in sorted(SIDE_EFFECTS)]
+        form.mail_template.choices = [("", "— no mail —")] + [(name, name) for name in mail_templates()]
+        return form
+
+    def on_model_change(self, form, model, is_created):
+        model.side_effect = model.side_effect or ""
+        model.mail_template = model.mail_template or ""
+        model.mail_subject = (model.mail_subject or "").strip()
+        try:
+            check_transition(model)
+        except DomainError as error:
+            raise ValidationError(error.message) from error
+

@@ -96,3 +96,23 @@ def delete_address(address: Address, actor) -> None:
     record(actor, "address.deleted", company_id=company.id, target=address)
     company.addresses.remove(address)
     db.session.delete(address)
+
+
+#: address formats a shop can use: how the lines of an address are ordered
+ADDRESS_FORMATS = {
+    "eu": "Europe: postal code before the city (10115 Berlin)",
+    "us": "USA: city, then ZIP code (San Francisco, 94105)",
+    "uk": "UK: city, then postcode on its own line",
+}
+
+
+def format_address(address, address_format: str = "eu") -> list[str]:
+    """The lines of a company or shop address in a shop's format (``Shop.address_format``)."""
+    if address_format == "us":
+        place = [f"{address.city}, {address.postal_code}"]
+    elif address_format == "uk":
+        place = [address.city, address.postal_code]
+    else:
+        place = [f"{address.postal_code} {address.city}"]
+    lines = [address.label, address.line1, address.line2, *place, address.country]
+    return [line for line in lines if line and line.strip(", ")]

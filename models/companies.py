@@ -204,3 +204,36 @@ def delete_business_unit(unit: BusinessUnit, actor) -> None:
     record(actor, "business_unit.deleted", company_id=unit.company_id, target=unit)
     unit.company.business_units.remove(unit)
     db.session.delete(unit)
+
+
+def set_default_service_rep(company: Company, actor, rep) -> None:
+    """Staff choose the company's default service representative (None clears it)."""
+    from models.access import is_staff
+    from models.audit import record
+    from models.base import DomainError, NotPermitted
+
+    if actor is not None and not is_staff(actor):
+        raise NotPermitted("Service representatives are assigned by Atrium staff.")
+    if rep is not None and not rep.active:
+        raise DomainError(f"{rep.name} is not an active staff member.")
+    if company.default_service_rep is rep:
+        return
+    company.default_service_rep = rep
+    record(actor, "company.service_rep_changed", company_id=company.id, target=company,
+           rep=rep.name if rep is not None else "")
+
+
+def set_customer_group(company: Company, actor, group: str) -> None:
+    """Staff put a company in a customer group (its pricing policy)."""
+    from models.access import is_staff
+    from models.audit import record
+    from models.base import DomainError, NotPermitted
+
+    if actor is not None and not is_staff(actor):
+        raise NotPermitted("Customer groups are set by Atrium staff.")
+    group = (group or "").strip()
+    if not group or len(group) > 60:
+        raise DomainError("The customer group needs a name of at most 60 characters.", "customer_group")
+    if company.customer_group != group:
+        before, company.customer_group = company.customer_group, group
+        record(actor, "company.group_changed", company_id=company.id, target=company, before=before, after=group)

@@ -108,6 +108,11 @@ def assign_roles(user: CompanyUser, roles: list[Role], actor) -> None:
     if actor is not None and getattr(actor, "id", None) == user.id and getattr(actor, "kind", "") == "company":
         if any(r.key == BuiltinRole.ACCOUNT_ADMIN.value for r in dropped):
             raise DomainError("You cannot remove your own Account Admin role.")
+    if {r.id for r in new_roles} == {r.id for r in user.roles}:
+        return
+    if user.active and any(r.key == BuiltinRole.ACCOUNT_ADMIN.value for r in dropped) \
+            and _admin_count(user.company_id) <= 1:
+        raise DomainError("A company keeps at least one Account Admin.")
     before = [r.name for r in user.roles]
     user.roles = new_roles
     record(actor, "user.roles_changed", company_id=user.company_id, target=user,
@@ -137,10 +142,27 @@ def set_budget(user: CompanyUser, actor, *, budget_amount, budget_period, order_
         raise DomainError("Choose a budget period: yearly, half-yearly, quarterly, monthly or weekly.")
     if amount is not None and period is None:
         raise DomainError("A budget needs a period.")
+    if (amount, period if amount is not None else None, limit) == (
+        user.budget_amount, user.budget_period, user.order_spend_limit
+    ):
+        return
     before = {"budget": str(user.budget_amount), "period": user.budget_period, "limit": str(user.order_spend_limit)}
     user.budget_amount, user.budget_period, user.order_spend_limit = amount, period if amount is not None else None, limit
     record(actor, "user.budget_changed", company_id=user.company_id, target=user, before=before,
            after={"budget": str(amount), "period": user.budget_period, "limit": str(limit)})
+
+
+def set_business_unit(user: CompanyUser, actor, unit) -> None:
+    """Move a user to a business unit of their company (None: no unit)."""
+    require(actor, Perm.MANAGE_USERS, user.company_id)
+    if unit is not None and unit.company_id != user.company_id:
+        raise NotPermitted("That business unit belongs to another company.")
+    if user.business_unit is unit:
+        return
+    before = user.business_unit.name if user.business_unit else ""
+    user.business_unit = unit
+    record(actor, "user.business_unit_changed", company_id=user.company_id, target=user,
+           before=before, after=unit.name if unit else "")
 
 
 def change_user_active(user: CompanyUser, active: bool, actor) -> None:

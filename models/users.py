@@ -188,3 +188,27 @@ def set_user_active(user: CompanyUser, active: bool, actor) -> None:
     if not active:
         end_sessions(user)
     record(actor, "user.activated" if active else "user.deactivated", company_id=user.company_id, target=user)
+
+
+def set_customer_type(user: CompanyUser, actor, customer_type: str) -> None:
+    """Staff change a customer's type (B2B, B2C, B2E, guest); a B2B customer keeps one sub shop."""
+    from models.access import is_staff
+    from models.audit import record
+    from models.base import DomainError, NotPermitted
+
+    if actor is not None and not is_staff(actor):
+        raise NotPermitted("The customer type is set by Atrium staff.")
+    if customer_type not in {t.value for t in CustomerType}:
+        raise DomainError("Choose a customer type: B2B, B2C, B2E or guest.", "customer_type")
+    if user.customer_type == customer_type:
+        return
+    if customer_type == CustomerType.B2B.value:
+        masters = [a.shop.parent_id for a in user.shop_assignments if a.shop.parent_id is not None]
+        if len(masters) != len(set(masters)):
+            raise DomainError(
+                f"{user.email} is in several sub shops of one master shop; a B2B customer belongs to one.",
+                "customer_type",
+            )
+    before, user.customer_type = user.customer_type, customer_type
+    record(actor, "user.customer_type_changed", company_id=user.company_id, target=user,
+           before=before, after=customer_type)

@@ -1,7 +1,7 @@
 """Public pages that bring people in: accept an invitation, apply, register."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_user
 
 from extensions import db

@@ -1,0 +1,243 @@
+"""The company page of the back office: what it shows and the forms it posts.
+
+``company_page_context`` loads everything the page shows in a fixed number of
+queries (no query per member, unit or address). ``CompanyPageActions`` holds the
+page's POST endpoints; each calls one model operation.
+"""
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask_admin import expose
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from backoffice.pages import form_id, load_or_404, optional_row, run_and_redirect, staff_actor
+from extensions import db
+from models.addresses import address_book_mode, add_address, delete_address, format_address, update_address
+from models.audit import AuditEvent
+from models.base import DomainError
+from models.companies import (
+    Address, BusinessUnit, Company, CompanyStatus, delete_business_unit, save_business_unit,
+    set_company_status, set_default_service_rep, update_company,
+)
+from models.invitations import (
+    Invitation, InvitationState, invite, invite_many, read_address_list, resend_invitation, revoke_invitation,
+)
+from models.members import grantable_roles
+from models.permissions import BuiltinRole
+from models.shops import AddressBookMode, ShopAssignment
+from models.staff import StaffUser
+from models.users import CompanyUser
+
+AUDIT_ENTRIES = 10
+CHECKOUT_FLAGS = ("require_approval", "block_checkout")
+CHECKOUT_AMOUNTS = ("require_approval_over", "block_checkout_over")
+ADDRESS_INPUTS = ("kind", "label", "line1", "line2", "postal_code", "city", "country", "is_default")
+
+
+def load_company(company_id: int) -> Company | None:
+    """The company with members, units, addresses and representatives loaded in bulk."""
+    return db.session.scalar(
+        select(Company).where(Company.id == company_id).options(
+            joinedload(Company.shop),
+            joinedload(Company.default_service_rep),
+            selectinload(Company.business_units).joinedload(BusinessUnit.service_rep),
+            selectinload(Company.addresses),
+            selectinload(Company.users).options(
+                selectinload(CompanyUser.roles),
+                joinedload(CompanyUser.business_unit),
+                selectinload(CompanyUser.shop_assignments).joinedload(ShopAssignment.shop),
+            ),
+        )
+    )
+
+
+def company_page_context(company: Company, actor) -> dict:
+    """Everything the company page shows besides the company itself."""
+    mode = address_book_mode(company)
+    admins = [u for u in company.users if u.has_role(BuiltinRole.ACCOUNT_ADMIN)]
+    billing = [a for a in company.addresses if a.kind == "billing"]
+    return {
+        "company": company,
+        "contacts": admins,
+        "billing": next((a for a in billing if a.is_default), billing[0] if billing else None),
+        "invitations": pending_invitations(company.id),
+        "audit_entries": last_audit_entries(company.id),
+        "staff_choices": db.session.scalars(
+            select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.name)
+        ).all(),
+        "roles": grantable_roles(actor, company),
+        "units_by_id": {u.id: u for u in company.business_units},
+        "address_mode": mode,
+        "shared_addresses": company.shop.shared_addresses if mode is AddressBookMode.SHARED else [],
+        "format_address": lambda a: format_address(a, company.shop.address_format),
+        "statuses": CompanyStatus,
+        "audit_url": url_for("audit.index_view", flt0_company_id_equals=company.id),
+    }
+
+
+def pending_invitations(company_id: int) -> list[Invitation]:
+    return db.session.scalars(
+        select(Invitation)
+        .where(Invitation.company_id == company_id, Invitation.state == InvitationState.PENDING.value)
+        .options(joinedload(Invitation.role))
+        .order_by(Invitation.created_at.desc())
+    ).all()
+
+
+def last_audit_entries(company_id: int) -> list[AuditEvent]:
+    return db.session.scalars(
+        select(AuditEvent).where(AuditEvent.company_id == company_id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(AUDIT_ENTRIES)
+    ).all()
+
+
+def _page(company_id: int, section: str = "") -> str:
+    return url_for(".details_view", id=company_id) + (f"#{section}" if section else "")
+
+
+def _invitation_report(lines) -> None:
+    """Flash the outcome of an uploaded list: a summary and each refused line."""
+    counts: dict[str, int] = {}
+    for line in lines:
+        counts[line.outcome] = counts.get(line.outcome, 0) + 1
+    if not lines:
+        flash("The list has no e-mail addresses.", "error")
+        return
+    flash("Invitation list: " + ", ".join(f"{n} {outcome}" for outcome, n in counts.items()) + ".",
+          "success" if counts.get("invited") else "warning")
+    refused = [line for line in lines if line.outcome != "invited"]
+    for line in refused[:20]:
+        flash(f"Line {line.number} ({line.text}): {line.outcome}. {line.message}", "warning")
+    if len(refused) > 20:
+        flash(f"… and {len(refused) - 20} more lines not invited.", "warning")
+
+
+class CompanyPageActions:
+    """POST endpoints of the company page (mixed into ``CompanyView``)."""
+
+    @expose("/status/", methods=("POST",))
+    def status_view(self):
+        """Activate or deactivate the company; users of an inactive company cannot sign in."""
+        company = load_or_404(Company, form_id())
+        wanted = request.form.get("status", "")
+        if wanted not in (CompanyStatus.ACTIVE.value, CompanyStatus.INACTIVE.value):
+            flash("Choose to activate or to deactivate the company.", "error")
+            return redirect(_page(company.id))
+        status = CompanyStatus(wanted)
+        done = f"{company.name} is {'active' if status is CompanyStatus.ACTIVE else 'deactivated; its users cannot sign in'}."
+        return run_and_redirect(lambda: set_company_status(company, status, staff_actor()), done, _page(company.id))
+
+    @expose("/checkout/", methods=("POST",))
+    def checkout_view(self):
+        """Save the checkout attributes (approval and blocking, with optional amounts)."""
+        company = load_or_404(Company, form_id())
+        data = {"name": company.name, "vat_id": company.vat_id}
+        data.update({flag: request.form.get(flag) == "y" for flag in CHECKOUT_FLAGS})
+        data.update({field: request.form.get(field, "") for field in CHECKOUT_AMOUNTS})
+        return run_and_redirect(
+            lambda: update_company(company, staff_actor(), data), "Checkout rules saved.", _page(company.id, "checkout")
+        )
+
+    @expose("/invite/", methods=("POST",))
+    def invite_view(self):
+        """Invite one address, or every address of an uploaded CSV/TXT list, with a role."""
+        company = load_or_404(Company, form_id())
+        actor = staff_actor()
+        target = _page(company.id, "members")
+        role = next((r for r in grantable_roles(actor, company) if str(r.id) == request.form.get("role_id")), None)
+        upload = request.files.get("file")
+        if role is None:
+            flash("Choose a role for the invitation from the list.", "error")
+            return redirect(target)
+        if upload is not None and upload.filename:
+            return self._invite_list(company, actor, role, upload.read(), target)
+        email = request.form.get("email", "")
+        return run_and_redirect(
+            lambda: invite(company, actor, email, role), lambda inv: f"Invitation sent to {inv.email} as {role.name}.",
+            target,
+        )
+
+    def _invite_list(self, company, actor, role, data: bytes, target: str):
+        """Each line reports its outcome; valid lines go through even when others fail."""
+        try:
+            lines = invite_many(company, actor, read_address_list(data), role)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return redirect(target)
+        db.session.commit()
+        _invitation_report(lines)
+        return redirect(target)
+
+    @expose("/invitation/", methods=("POST",))
+    def invitation_view(self):
+        """Resend (new link, fresh expiry) or revoke a pending invitation."""
+        invitation = load_or_404(Invitation, form_id("invitation_id"))
+        target = _page(invitation.company_id, "members")
+        if request.form.get("do") == "revoke":
+            return run_and_redirect(lambda: revoke_invitation(invitation, staff_actor()),
+                                    f"The invitation for {invitation.email} is revoked; its link no longer works.", target)
+        return run_and_redirect(lambda: resend_invitation(invitation, staff_actor()),
+                                f"A new invitation link was sent to {invitation.email}.", target)
+
+    @expose("/unit/", methods=("POST",))
+    def unit_view(self):
+        """Add or change a business unit: name, parent and service representative."""
+        company = load_or_404(Company, form_id())
+        unit = load_or_404(BusinessUnit, form_id("unit_id")) if request.form.get("unit_id") else None
+
+        def save():
+            if unit is not None and unit.company_id != company.id:
+                raise DomainError("That business unit belongs to another company.")
+            parent = optional_row(BusinessUnit, request.form.get("parent_id"), "Choose a parent unit from the list.")
+            rep = optional_row(StaffUser, request.form.get("service_rep_id"), "Choose a staff member from the list.")
+            return save_business_unit(company, staff_actor(), name=request.form.get("name", ""), parent=parent,
+                                      unit=unit, service_rep=rep, set_rep=True)
+
+        return run_and_redirect(save, lambda u: f"Business unit {u.name} saved.", _page(company.id, "units"))
+
+    @expose("/unit/delete/", methods=("POST",))
+    def unit_delete_view(self):
+        unit = load_or_404(BusinessUnit, form_id("unit_id"))
+        company_id, name = unit.company_id, unit.name
+        return run_and_redirect(lambda: delete_business_unit(unit, staff_actor()),
+                                f"Business unit {name} deleted.", _page(company_id, "units"))
+
+    @expose("/rep/", methods=("POST",))
+    def rep_view(self):
+        """Set the company's default service representative."""
+        company = load_or_404(Company, form_id())
+
+        def save():
+            rep = optional_row(StaffUser, request.form.get("service_rep_id"), "Choose a staff member from the list.")
+            set_default_service_rep(company, staff_actor(), rep)
+            return rep
+
+        return run_and_redirect(
+            save, lambda rep: f"Default representative: {rep.name if rep else 'none'}.", _page(company.id, "units")
+        )
+
+    @expose("/address/", methods=("POST",))
+    def address_view(self):
+        """Add an address, or change one (``address_id``); staff may always edit."""
+        company = load_or_404(Company, form_id())
+        data = {field: request.form.get(field, "") for field in ADDRESS_INPUTS}
+        data["is_default"] = request.form.get("is_default") == "y"
+        if request.form.get("address_id"):
+            address = load_or_404(Address, form_id("address_id"))
+            if address.company_id != company.id:
+                flash("That address belongs to another company.", "error")
+                return redirect(_page(company.id, "addresses"))
+            return run_and_redirect(lambda: update_address(address, staff_actor(), data), "Address saved.",
+                                    _page(company.id, "addresses"))
+        return run_and_redirect(lambda: add_address(company, staff_actor(), data), "Address added.",
+                                _page(company.id, "addresses"))
+
+    @expose("/address/delete/", methods=("POST",))
+    def address_delete_view(self):
+        address = load_or_404(Address, form_id("address_id"))
+        company_id = address.company_id
+        return run_and_redirect(lambda: delete_address(address, staff_actor()), "Address deleted.",
+                                _page(company_id, "addresses"))
+

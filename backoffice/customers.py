@@ -1,0 +1,168 @@
+"""Customer management: search company users and edit them in a tabbed editor.
+
+The list filters by company, shop, shop access, customer type, active, role and
+attribute values. The editor's Basic tab is Flask-Admin's edit form (names,
+phone, customer type); ``active`` and shop access change only through buttons
+and bulk actions that call the model operations.
+"""
+from __future__ import annotations
+
+from flask import abort, flash, url_for
+from flask_admin.actions import action
+from flask_admin.contrib.sqla.filters import BooleanEqualFilter, FilterEqual, FilterLike
+from markupsafe import Markup, escape
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from backoffice.base import StaffModelView
+from backoffice.customer_editor import CustomerEditorActions, bulk_shop_state, editor_context, load_customer
+from backoffice.filters import ExistsFilter, LiveFilterOptions, ilike, live_options, shop_choices
+from backoffice.pages import staff_actor
+from extensions import db
+from models.attributes import AttributeDefinition, AttributeValue
+from models.base import DomainError
+from models.members import change_user_active, delete_user
+from models.permissions import StaffPerm
+from models.shops import AssignmentState, CustomerType, ShopAssignment
+from models.users import CompanyUser, Role, set_customer_type, update_profile, user_roles
+
+CUSTOMER_TYPES = [(t.value, t.value.upper() if t is not CustomerType.GUEST else "Guest") for t in CustomerType]
+
+
+def _role_choices():
+    roles = db.session.scalars(select(Role).order_by(Role.company_id.is_not(None), Role.name)).all()
+    return [(str(r.id), r.name if r.builtin else f"{r.name} (custom)") for r in roles]
+
+
+def _attribute_match(value: str):
+    """``KEY=text`` matches that attribute (key or label); plain text matches any attribute value."""
+    key, _, text = value.partition("=") if "=" in value else ("", "", value)
+    clauses = [AttributeValue.user_id == CompanyUser.id, ilike(AttributeValue.value, text)]
+    if key.strip():
+        definition_ids = select(AttributeDefinition.id).where(
+            or_(ilike(AttributeDefinition.key, key), ilike(AttributeDefinition.label, key))
+        )
+        clauses.append(AttributeValue.definition_id.in_(definition_ids))
+    return clauses
+
+
+FILTERS = (
+    FilterLike("company.name", "Company"),
+    FilterEqual(CompanyUser.company_id, "Company id"),
+    ExistsFilter(CompanyUser.id, "Shop", options=live_options(shop_choices), where=lambda v: (
+        ShopAssignment.user_id == CompanyUser.id, ShopAssignment.shop_id == int(v) if v.isdigit() else False)),
+    ExistsFilter(CompanyUser.id, "Shop access", options=[(s.value, s.value.title()) for s in AssignmentState],
+                 where=lambda v: (ShopAssignment.user_id == CompanyUser.id, ShopAssignment.state == v)),
+    FilterEqual(CompanyUser.customer_type, "Customer type", options=CUSTOMER_TYPES),
+    BooleanEqualFilter(CompanyUser.active, "Active"),
+    ExistsFilter(CompanyUser.id, "Role", options=live_options(_role_choices), where=lambda v: (
+        and_(user_roles.c.user_id == CompanyUser.id, user_roles.c.role_id == (int(v) if v.isdigit() else 0)),)),
+    ExistsFilter(CompanyUser.id, "Attribute (KEY=value or value)", where=_attribute_match, operation="contains"),
+    FilterLike(CompanyUser.email, "E-mail"),
+    FilterLike(CompanyUser.last_name, "Last name"),
+)
+
+
+def _email_link(view, context, model, name):
+    return Markup(f'<a href="{escape(url_for(".edit_view", id=model.id))}">{escape(model.email)}</a>')
+
+
+def _company_link(view, context, model, name):
+    url = url_for("companies.details_view", id=model.company_id)
+    return Markup(f'<a href="{escape(url)}">{escape(model.company.name)}</a>')
+
+
+def _shops(view, context, model, name):
+    return Markup(" ".join(
+        f'<span class="badge badge-{"success" if a.enabled else "secondary"}">{escape(a.shop.code)}: {escape(a.state)}</span>'
+        for a in model.shop_assignments
+    ))
+
+
+class CompanyUserView(CustomerEditorActions, LiveFilterOptions, StaffModelView):
+    """Company users (customers): search, filters, bulk actions and the tabbed editor."""
+
+    required_permission = StaffPerm.MANAGE_CUSTOMERS
+    can_create = False  # staff invite people from the company page
+    can_delete = True
+    named_filter_urls = True
+    edit_template = "backoffice/customer_edit.html"
+    column_list = ("email", "first_name", "last_name", "company", "business_unit", "roles", "customer_type",
+                   "active", "shop_assignments")
+    column_labels = {"shop_assignments": "Shops", "customer_type": "Type", "business_unit": "Business unit",
+                     "email": "E-mail", "first_name": "First name", "last_name": "Last name", "company.name": "Company"}
+    column_searchable_list = ("email", "first_name", "last_name", "company.name")
+    column_filters = FILTERS
+    column_sortable_list = ("email", "first_name", "last_name", ("company", "company.name"), "customer_type", "active")
+    column_default_sort = "email"
+    column_formatters = {
+        "email": _email_link,
+        "company": _company_link,
+        "roles": lambda v, c, m, n: ", ".join(r.name for r in m.roles),
+        "shop_assignments": _shops,
+    }
+    column_details_list = ("email", "first_name", "last_name", "phone", "company", "business_unit", "roles",
+                           "customer_type", "active", "shop_assignments", "budget_amount", "budget_period",
+                           "order_spend_limit", "created_at", "last_login_at")
+    column_formatters_detail = column_formatters
+    form_columns = ("first_name", "last_name", "phone", "customer_type")
+    form_choices = {"customer_type": CUSTOMER_TYPES}
+
+    def get_query(self):
+        return super().get_query().options(
+            joinedload(CompanyUser.company),
+            joinedload(CompanyUser.business_unit),
+            selectinload(CompanyUser.roles),
+            selectinload(CompanyUser.shop_assignments).joinedload(ShopAssignment.shop),
+        )
+
+    def render(self, template, **kwargs):
+        if template == self.edit_template and kwargs.get("model") is not None:
+            customer = load_customer(kwargs["model"].id)
+            if customer is None:
+                abort(404)
+            kwargs.update(editor_context(customer, staff_actor()))
+        return super().render(template, **kwargs)
+
+    def update_model(self, form, model):
+        """Basic tab: names and phone (``update_profile``), customer type (``set_customer_type``)."""
+        actor = staff_actor()
+
+        def save():
+            update_profile(model, actor, first_name=form.first_name.data, last_name=form.last_name.data,
+                           phone=form.phone.data or "")
+            set_customer_type(model, actor, form.customer_type.data)
+
+        return self.save_through(form, model, save)
+
+    def delete_model(self, model):
+        """Delete through ``delete_user`` (a company keeps one Account Admin)."""
+        try:
+            delete_user(model, staff_actor())
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return False
+        return True
+
+    @action("activate", "Activate", "Activate the selected users?")
+    def action_activate(self, ids):
+        actor = staff_actor()
+        self.run_operation(ids, lambda u: change_user_active(u, True, actor), "%d users activated.")
+
+    @action("deactivate", "Deactivate", "Deactivate the selected users? They are signed out at once.")
+    def action_deactivate(self, ids):
+        actor = staff_actor()
+        self.run_operation(ids, lambda u: change_user_active(u, False, actor), "%d users deactivated.")
+
+    @action("enable_shops", "Enable shop access",
+            "Enable the shop assignments of the selected customers? Each customer gets an activation mail.")
+    def action_enable_shops(self, ids):
+        bulk_shop_state([int(i) for i in ids], True, staff_actor())
+
+    @action("disable_shops", "Disable shop access",
+            "Disable the shop assignments of the selected customers? They can no longer sign in to those shops "
+            "and each gets a mail.")
+    def action_disable_shops(self, ids):
+        bulk_shop_state([int(i) for i in ids], False, staff_actor())

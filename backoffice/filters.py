@@ -1,0 +1,85 @@
+"""List filters whose choices come from the database, and EXISTS filters for to-many relations.
+
+Flask-Admin reads a filter's options once, when the view is built (outside any
+request). ``LiveFilterOptions`` re-reads options given as callables on every
+list page, so a state, shop or role added in the back office shows up at once.
+Filters over to-many relations use EXISTS, so a user in two shops is listed once.
+"""
+from __future__ import annotations
+
+from flask import has_app_context
+from flask_admin.babel import lazy_gettext
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+from sqlalchemy import exists, func, select
+
+from extensions import db
+
+
+def live_options(loader):
+    """Wrap an options loader so it is harmless when Flask-Admin calls it at start-up."""
+
+    def options():
+        return loader() if has_app_context() else []
+
+    return options
+
+
+class LiveFilterOptions:
+    """Mixin for ModelViews: refresh callable filter options per request."""
+
+    def _get_filter_groups(self):
+        groups = super()._get_filter_groups()
+        if not groups:
+            return groups
+        for items in groups.values():
+            for item in items:
+                flt = self._filters[item["index"]]
+                if callable(flt.options):
+                    item["options"] = [(str(k), str(v)) for k, v in flt.options()] or None
+        return groups
+
+
+class ExistsFilter(BaseSQLAFilter):
+    """Rows for which a correlated sub-query finds a match: ``where(value) -> clause``."""
+
+    def __init__(self, column, name, where, options=None, operation="equals"):
+        super().__init__(column, name, options=options)
+        self.where = where
+        self._operation = operation
+
+    def apply(self, query, value, alias=None):
+        return query.filter(exists().where(*self.where(value)))
+
+    def operation(self):
+        return lazy_gettext(self._operation)
+
+
+class ValueInFilter(BaseSQLAFilter):
+    """``column IN (sub-query(value))``: e.g. audit rows of companies whose name contains a text."""
+
+    def __init__(self, column, name, subquery, operation="contains"):
+        super().__init__(column, name)
+        self.subquery = subquery
+        self._operation = operation
+
+    def apply(self, query, value, alias=None):
+        return query.filter(self.column.in_(self.subquery(value)))
+
+    def operation(self):
+        return lazy_gettext(self._operation)
+
+
+def like(text: str) -> str:
+    """A case-insensitive LIKE pattern for user input (wildcards escaped)."""
+    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def ilike(column, text: str):
+    return func.lower(column).like(like(text), escape="\\")
+
+
+def shop_choices():
+    from models.shops import Shop
+
+    return [(str(s.id), str(s)) for s in db.session.scalars(select(Shop).order_by(Shop.name))]
