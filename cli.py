@@ -50,6 +50,10 @@ def serve(host, port):
     """Run the embedded server with the schedules in process (``make run``)."""
     from jobs.inprocess import start_schedule_thread
 
-    start_schedule_thread(current_app._get_current_object())
+    from werkzeug.serving import run_simple
+
+    app = current_app._get_current_object()
+    start_schedule_thread(app)
     click.echo(f"\n  Atrium runs at http://{host}:{port}/  (back office: http://{host}:{port}/admin/)\n")
-    current_app.run(host=host, port=port, use_reloader=False, threaded=True)
+    # app.run() is a no-op under the flask command; the server is started directly.
+    run_simple(host, port, app, use_reloader=False, threaded=True)
