@@ -38,6 +38,9 @@ COMPANY_USERS = [
     "gina.admin@globex.example",
 ]
 STAFF_USERS = ["admin@atrium.example", "support@atrium.example", "agent@atrium.example"]
+# The role walk asks for a row that does not exist: permission checks come first
+# (403), an allowed user gets a 404, and no POST changes a real row.
+MISSING_ID = "999999"
 SAMPLE_ARGS = {"export_type": "csv", "token": "not-a-real-token", "filename": "css/atrium.css"}
 
 
@@ -73,7 +76,7 @@ def walk_rules(app):
         url = rule.rule
         for arg in rule.arguments:
             url = url.replace(f"<{arg}>", SAMPLE_ARGS[arg])
-            url = url.replace(f"<path:{arg}>", SAMPLE_ARGS[arg]).replace(f"<int:{arg}>", "1")
+            url = url.replace(f"<path:{arg}>", SAMPLE_ARGS[arg]).replace(f"<int:{arg}>", MISSING_ID)
         method = "GET" if "GET" in rule.methods else "POST"
         yield rule.endpoint, url, method, kind
 
@@ -147,3 +150,86 @@ def test_walk_covers_both_faces_and_named_permissions(app):
     assert any(face == "portal" for face, _ in faces)
     assert any(face == "admin" and isinstance(p, StaffPerm) for face, p in faces)
     assert all(p is None or isinstance(p, (Perm, StaffPerm)) for _, p in faces)
+
+
+# --- Another company's rows -------------------------------------------------
+#
+# Every portal route that takes an id names the kind of row it loads. Gina
+# (Globex's Account Admin, holding every company permission) asks for Acme's
+# rows on each such route, GET and POST: each answer is a 404 and nothing of
+# Acme's changes. A new portal route with an id not listed here fails
+# ``test_every_portal_id_is_known``.
+
+def _acme_rows():
+    from models.companies import Address, BusinessUnit, Company
+    from models.invitations import Invitation
+    from models.users import Role
+
+    acme = db.session.scalar(select(Company).where(Company.name == "Acme Industrial"))
+    first = lambda model: db.session.scalar(  # noqa: E731
+        select(model).where(model.company_id == acme.id).order_by(model.id).execution_options(unscoped=True)
+    )
+    return {
+        "user_id": db.session.scalar(select(CompanyUser).where(CompanyUser.email == "ben.buyer@acme.example")),
+        "invitation_id": first(Invitation),
+        "role_id": first(Role),
+        "unit_id": first(BusinessUnit),
+        "address_id": first(Address),
+    }
+
+
+def _fingerprint(rows) -> dict:
+    """What a change to Acme's rows would alter: every column of each row."""
+    db.session.expire_all()
+    return {
+        name: {c.key: getattr(row, c.key) for c in row.__table__.columns}
+        for name, row in rows.items()
+    }
+
+
+def _portal_id_routes(app):
+    for rule in app.url_map.iter_rules():
+        kind = classify(app, rule.endpoint)
+        if kind and kind[0] == "portal" and rule.arguments:
+            yield rule
+
+
+def test_every_portal_id_is_known(app):
+    with app.app_context():
+        known = set(_acme_rows())
+    unknown = {(r.endpoint, a) for r in _portal_id_routes(app) for a in r.arguments if a not in known}
+    assert unknown == set()
+
+
+def test_other_company_gets_404_and_changes_nothing(app, client):
+    with app.app_context():
+        rows = _acme_rows()
+        assert all(rows.values()), rows
+        ids = {name: row.id for name, row in rows.items()}
+        before = _fingerprint(rows)
+    assert login(client, "gina.admin@globex.example").status_code == 302
+    routes = list(_portal_id_routes(app))
+    for rule in routes:
+        url = rule.rule
+        for arg in rule.arguments:
+            url = url.replace(f"<int:{arg}>", str(ids[arg]))
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            response = _request(client, app, method, url)
+            assert response.status_code == 404, (rule.endpoint, method, url, response.status_code)
+    with app.app_context():
+        assert _fingerprint(_acme_rows()) == before
+
+
+def test_owner_company_admin_opens_its_own_rows(app, client):
+    """The same ids are Anna's (Acme): her GETs find them, so the 404s above are about the company."""
+    with app.app_context():
+        ids = {name: row.id for name, row in _acme_rows().items()}
+    assert login(client, "anna.admin@acme.example").status_code == 302
+    for rule in _portal_id_routes(app):
+        if "GET" not in rule.methods:
+            continue
+        url = rule.rule
+        for arg in rule.arguments:
+            url = url.replace(f"<int:{arg}>", str(ids[arg]))
+        response = client.get(url)
+        assert response.status_code == 200, (rule.endpoint, url, response.status_code)
