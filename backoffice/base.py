@@ -1,10 +1,12 @@
 """Access rules shared by every back office view."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import abort, flash, redirect, request, url_for
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import FilterConverter
-from flask_admin.model import filters
+from flask_admin.model import filters, typefmt
 from flask_login import current_user
 
 from extensions import db
@@ -30,6 +32,14 @@ class AtriumFilterConverter(FilterConverter):
         return self.conv_datetime(column, name, **kwargs)
 
 
+def _utc_minutes(view, value: datetime, name: str) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+TYPE_FORMATTERS = {**typefmt.BASE_FORMATTERS, datetime: _utc_minutes}
+DETAIL_TYPE_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, datetime: _utc_minutes}
+
+
 class StaffModelView(ModelView):
     """A ModelView open only to staff holding ``required_permission``."""
 
@@ -42,6 +52,8 @@ class StaffModelView(ModelView):
     filter_converter = AtriumFilterConverter()
     # Each view loads its relations explicitly in get_query (flat SQL per page).
     column_auto_select_related = False
+    column_type_formatters = TYPE_FORMATTERS
+    column_type_formatters_detail = DETAIL_TYPE_FORMATTERS
 
     def is_accessible(self) -> bool:
         return is_staff_user() and current_user.can(self.required_permission)
@@ -51,15 +63,15 @@ class StaffModelView(ModelView):
 
     def run_operation(self, ids, operation, done_message: str) -> None:
         """Apply a model operation to each selected row, all or nothing."""
-        rows = self.session.scalars(db.select(self.model).where(self.model.id.in_(ids))).all()
+        rows = db.session.scalars(db.select(self.model).where(self.model.id.in_(ids))).all()
         try:
             for row in rows:
                 operation(row)
         except DomainError as error:
-            self.session.rollback()
+            db.session.rollback()
             flash(error.message, "error")
             return
-        self.session.commit()
+        db.session.commit()
         flash(done_message % len(rows), "success")
 
     def save_through(self, form, model, operation) -> bool:
@@ -67,9 +79,9 @@ class StaffModelView(ModelView):
         try:
             operation()
         except DomainError as error:
-            self.session.rollback()
+            db.session.rollback()
             flash(error.message, "error")
             return False
-        self.session.commit()
+        db.session.commit()
         self.after_model_change(form, model, False)
         return True

@@ -37,7 +37,7 @@ def _name_link(view, context, model, name):
 def _users_link(view, context, model, name):
     count = g.get("company_user_counts", {}).get(model.id, 0)
     url = url_for("company_users.index_view", flt0_company_id_equals=model.id)
-    return Markup(f'<a href="{escape(url)}">{count} users</a>')
+    return Markup(f'<a href="{escape(url)}">{count} user{"" if count == 1 else "s"}</a>')
 
 
 def user_counts(company_ids) -> dict[int, int]:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from backoffice.base import StaffModelView
 from backoffice.customer_editor import CustomerEditorActions, bulk_shop_state, editor_context, load_customer
-from backoffice.filters import ExistsFilter, LiveFilterOptions, ilike, live_options, shop_choices
+from backoffice.filters import ClauseFilter, ExistsFilter, LiveFilterOptions, ilike, live_options, shop_choices
 from backoffice.pages import staff_actor
 from extensions import db
 from models.attributes import AttributeDefinition, AttributeValue
@@ -46,6 +46,12 @@ def _attribute_match(value: str):
     return clauses
 
 
+def _name_match(value: str):
+    """First, last or full name contains the text."""
+    full = CompanyUser.first_name + " " + CompanyUser.last_name
+    return or_(ilike(CompanyUser.first_name, value), ilike(CompanyUser.last_name, value), ilike(full, value))
+
+
 FILTERS = (
     FilterLike("company.name", "Company"),
     FilterEqual(CompanyUser.company_id, "Company id"),
@@ -59,7 +65,7 @@ FILTERS = (
         and_(user_roles.c.user_id == CompanyUser.id, user_roles.c.role_id == (int(v) if v.isdigit() else 0)),)),
     ExistsFilter(CompanyUser.id, "Attribute (KEY=value or value)", where=_attribute_match, operation="contains"),
     FilterLike(CompanyUser.email, "E-mail"),
-    FilterLike(CompanyUser.last_name, "Last name"),
+    ClauseFilter(CompanyUser.last_name, "Name", _name_match),
 )
 
 

@@ -69,6 +69,21 @@ class ValueInFilter(BaseSQLAFilter):
         return lazy_gettext(self._operation)
 
 
+class ClauseFilter(BaseSQLAFilter):
+    """Rows matching ``clause(value)``: e.g. a name filter over first, last and full name."""
+
+    def __init__(self, column, name, clause, operation="contains"):
+        super().__init__(column, name)
+        self.clause = clause
+        self._operation = operation
+
+    def apply(self, query, value, alias=None):
+        return query.filter(self.clause(value))
+
+    def operation(self):
+        return lazy_gettext(self._operation)
+
+
 def like(text: str) -> str:
     """A case-insensitive LIKE pattern for user input (wildcards escaped)."""
     escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

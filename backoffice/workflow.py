@@ -9,7 +9,7 @@ history. ``WorkflowView`` and ``WorkflowTransitionView`` edit the definitions;
 """
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
 from markupsafe import Markup, escape
@@ -21,8 +21,8 @@ from backoffice.base import StaffModelView
 from backoffice.filters import LiveFilterOptions, live_options
 from backoffice.pages import form_id, load_or_404, staff_actor
 from extensions import db
-from models.base import DomainError
-from models.permissions import Perm, StaffPerm
+from models.base import DomainError, NotPermitted
+from models.permissions import BUILTIN_ROLES, STAFF_ROLES, Perm, StaffPerm
 from models.workflow_definitions import check_definition, check_transition, mail_templates
 from models.workflows import (
     SIDE_EFFECTS,
@@ -80,7 +80,11 @@ class WorkflowSubjectView(LiveFilterOptions, StaffModelView):
 
     @expose("/transition/", methods=("POST",))
     def transition_view(self):
-        """Fire one transition; refused moves come back as a message and nothing changes."""
+        """Fire one transition; refused moves come back as a message and nothing changes.
+
+        A move the staff member's roles do not allow is a 403, like any other
+        back office page they may not use.
+        """
         subject = load_or_404(self.model, form_id())
         raw_reason = (request.form.get("reason_id") or "").strip()
         reason_id = int(raw_reason) if raw_reason.isdigit() else (-1 if raw_reason else None)
@@ -89,6 +93,9 @@ class WorkflowSubjectView(LiveFilterOptions, StaffModelView):
                 subject, request.form.get("transition", ""), staff_actor(),
                 reason_id=reason_id, comment=request.form.get("comment", "")[:2000],
             )
+        except NotPermitted as error:
+            db.session.rollback()
+            abort(403, description=error.message)
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")
@@ -148,10 +155,13 @@ class WorkflowView(StaffModelView):
     def on_model_change(self, form, model, is_created):
         for reason in model.reasons:
             reason.label = (reason.label or "").strip()
-        try:
-            check_definition(model)
-        except DomainError as error:
-            raise ValidationError(error.message) from error
+        # No autoflush: a removed state must still be found by its transitions,
+        # not flushed first (the database would cascade the delete to them).
+        with db.session.no_autoflush:
+            try:
+                check_definition(model)
+            except DomainError as error:
+                raise ValidationError(error.message) from error
 
 
 def _state_label(state: WorkflowState) -> str:
@@ -165,9 +175,20 @@ def _states_query():
     ).all()
 
 
-PERMISSION_CHOICES = [(p.value, f"Staff: {p.value}") for p in StaffPerm] + [
-    (p.value, f"Company user: {p.value}") for p in Perm
-]
+def _holders(roles: list, perm) -> str:
+    return ", ".join(label for label, perms in roles if perm in perms)
+
+
+def permission_choices() -> list[tuple[str, str]]:
+    """Each permission with the roles that hold it, so staff see who may fire a transition."""
+    staff_roles = [(label, perms) for label, perms in STAFF_ROLES.values()]
+    company_roles = [(label, perms) for label, perms in BUILTIN_ROLES.values()]
+    return [(p.value, f"Staff: {p.value} ({_holders(staff_roles, p)})") for p in StaffPerm] + [
+        (p.value, f"Company user: {p.value} ({_holders(company_roles, p)})") for p in Perm
+    ]
+
+
+PERMISSION_CHOICES = permission_choices()
 
 
 class WorkflowTransitionView(LiveFilterOptions, StaffModelView):
@@ -215,8 +236,10 @@ class WorkflowTransitionView(LiveFilterOptions, StaffModelView):
         model.side_effect = model.side_effect or ""
         model.mail_template = model.mail_template or ""
         model.mail_subject = (model.mail_subject or "").strip()
-        try:
-            check_transition(model)
-        except DomainError as error:
-            raise ValidationError(error.message) from error
+        # No autoflush: the new row must not be inserted before it is checked.
+        with db.session.no_autoflush:
+            try:
+                check_transition(model)
+            except DomainError as error:
+                raise ValidationError(error.message) from error
 

@@ -36,13 +36,26 @@ def can_edit_addresses(actor, company: Company, kind: str | None = None) -> bool
     return True
 
 
+def read_only_reason(actor, company: Company, kind: str | None = None) -> str | None:
+    """Why ``actor`` may not change ``company``'s addresses (of ``kind``); None when they may."""
+    if can_edit_addresses(actor, company, kind):
+        return None
+    if actor.company_id != company.id or not actor.can(Perm.MANAGE_COMPANY):
+        return "Only your company's account admins can change its addresses."
+    mode = address_book_mode(company, actor.customer_type)
+    if mode is AddressBookMode.BILLING_READ_ONLY:
+        return "Billing addresses are kept by Atrium staff in this shop; contact your representative."
+    if mode is AddressBookMode.SHARED:
+        return (f"{company.shop.name} shares one address book among its customers; Atrium staff keep it, "
+                "so it is read-only here.")
+    return "The address book is read-only in this shop; contact your representative to change it."
+
+
 def _check(actor, company: Company, kind: str) -> None:
-    require(actor, Perm.MANAGE_COMPANY, company.id, )
-    if not can_edit_addresses(actor, company, kind):
-        mode = address_book_mode(company, actor.customer_type)
-        if mode is AddressBookMode.BILLING_READ_ONLY:
-            raise NotPermitted("Billing addresses are kept by Atrium staff in this shop; contact your representative.")
-        raise NotPermitted("The address book is read-only in this shop; contact your representative to change it.")
+    require(actor, Perm.MANAGE_COMPANY, company.id)
+    reason = read_only_reason(actor, company, kind)
+    if reason is not None:
+        raise NotPermitted(reason)
 
 
 def _clean(data: dict) -> dict:

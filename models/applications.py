@@ -83,6 +83,8 @@ def clean_application(data: dict) -> dict:
 
 def submit_application(shop: Shop, data: dict) -> CompanyApplication:
     """File an application; staff are told, the contact gets a confirmation."""
+    if shop.is_master:
+        raise DomainError(f"Companies apply in one of the shops of {shop.name}; choose one.", "shop")
     values = clean_application(data)
     if email_owner(values["email"]) is not None:
         raise DomainError(f"{values['email']} already has an Atrium account. Sign in instead.", "email")

@@ -172,6 +172,8 @@ def save_business_unit(company: Company, actor, *, name: str, parent=None, unit:
         raise DomainError(f"{company.name} already has a business unit named {name}.", "name")
     if parent is not None and (parent.company_id != company.id or parent is unit):
         raise DomainError("Choose a parent unit of the same company.", "parent")
+    if unit is not None and parent is not None and _is_below(parent, unit):
+        raise DomainError(f"{parent.name} is below {unit.name}; a unit cannot move under its own sub-unit.", "parent")
     if unit is None:
         unit = BusinessUnit(name=name, parent=parent)
         company.business_units.append(unit)
@@ -186,6 +188,16 @@ def save_business_unit(company: Company, actor, *, name: str, parent=None, unit:
     db.session.flush()
     record(actor, action, company_id=company.id, target=unit)
     return unit
+
+
+def _is_below(candidate: BusinessUnit, unit: BusinessUnit) -> bool:
+    """Whether ``candidate`` lies somewhere under ``unit`` in the tree."""
+    node = candidate.parent
+    while node is not None:
+        if node is unit:
+            return True
+        node = node.parent
+    return False
 
 
 def delete_business_unit(unit: BusinessUnit, actor) -> None:

@@ -20,8 +20,11 @@ def register_organisation(shop: Shop, data: dict):
 
     Depending on the shop, this creates the company at once (the person becomes
     its Account Admin) or files a company application. Returns the new user or
-    the application.
+    the application. A master shop's customers register in one of its sub shops.
     """
+    if shop.is_master:
+        names = ", ".join(sub.name for sub in shop.sub_shops)
+        raise DomainError(f"Organisations register in one of the shops of {shop.name}: {names}.")
     if shop.registration_mode == RegistrationMode.APPLICATION.value:
         return submit_application(shop, data)
     return _create_company_with_admin(shop, data)

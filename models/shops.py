@@ -205,3 +205,39 @@ def set_assignment_state(assignment: ShopAssignment, enabled: bool, actor) -> bo
 
 def find_shop(code: str) -> Shop | None:
     return db.session.scalar(select(Shop).where(Shop.code == code))
+
+
+def landing_shop(user, visited: Shop | None) -> Shop:
+    """The shop ``user`` signs in to when visiting ``visited``.
+
+    That shop if their assignment there is enabled; on a master shop, their
+    enabled sub shop of it; a shop they are not assigned to lands them in one of
+    their enabled shops. A disabled assignment means no sign-in to that shop.
+    """
+    assignments = list(user.shop_assignments)
+    enabled = [a.shop for a in assignments if a.enabled]
+    if visited is not None:
+        here = next((a for a in assignments if a.shop_id == visited.id), None)
+        if here is not None and not here.enabled:
+            raise DomainError(
+                f"Your account is waiting for approval or has been disabled in {visited.name}. "
+                "You will receive an e-mail when it is enabled."
+            )
+        if here is not None:
+            return visited
+        sub = next((s for s in enabled if s.parent_id == visited.id), None)
+        if sub is not None:
+            return sub
+        if any(a.shop.parent_id == visited.id for a in assignments):
+            raise DomainError(
+                f"Your account is waiting for approval or has been disabled in {visited.name}. "
+                "You will receive an e-mail when it is enabled."
+            )
+    if enabled:
+        return enabled[0]
+    if assignments:
+        raise DomainError(
+            "Your account is waiting for approval or has been disabled for this shop. "
+            "You will receive an e-mail when it is enabled."
+        )
+    return user.company.shop

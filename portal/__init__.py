@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("portal", __name__, template_folder="../templates")
 
-from portal import account, auth, context, home, onboarding  # noqa: E402,F401
+from portal import account, auth, company, context, home, onboarding, people, signup  # noqa: E402,F401

@@ -1,16 +1,22 @@
-"""My Account: overview, profile, address book."""
+"""My Account: overview and profile (with the shop's profile attributes)."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from extensions import db
+from models.attributes import set_attribute_values, shop_attributes
 from models.base import DomainError
-from models.companies import Address
 from models.users import update_profile
 from portal import bp
 from portal.forms import ProfileForm
+from portal.signup import current_shop
+from portal.signup_forms import (
+    attribute_fields,
+    attribute_values,
+    fill_attributes,
+    with_attributes,
+)
 from security import company_login_required, current_actor
 
 
@@ -24,7 +30,10 @@ def account():
 @company_login_required
 def profile():
     user = current_user._get_current_object()
-    form = ProfileForm(obj=user)
+    definitions = shop_attributes(current_shop().id, form="profile")
+    form = with_attributes(ProfileForm, definitions)(obj=user)
+    if request.method == "GET":
+        fill_attributes(form, definitions, user)
     if form.validate_on_submit():
         try:
             update_profile(
@@ -34,6 +43,7 @@ def profile():
                 last_name=form.last_name.data,
                 phone=form.phone.data or "",
             )
+            set_attribute_values(user, definitions, attribute_values(form, definitions), current_actor())
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "danger")
@@ -41,11 +51,5 @@ def profile():
             db.session.commit()
             flash("Your profile is saved.", "success")
             return redirect(url_for("portal.profile"))
-    return render_template("portal/account/profile.html", form=form)
-
-
-@bp.route("/account/addresses")
-@company_login_required
-def addresses():
-    rows = db.session.scalars(select(Address).order_by(Address.kind, Address.id)).all()
-    return render_template("portal/account/addresses.html", addresses=rows)
+    return render_template("portal/account/profile.html", form=form,
+                           attribute_fields=attribute_fields(form, definitions))

@@ -7,9 +7,11 @@ from flask_login import current_user, login_user, logout_user
 from extensions import db
 from models.auth import authenticate, end_sessions, find_reset_token, request_password_reset, reset_password
 from models.base import DomainError
+from models.shops import landing_shop
 from models.users import CompanyUser
 from portal import bp
 from portal.forms import LoginForm, NewPasswordForm, ResetRequestForm
+from portal.signup import visited_shop
 from security import is_company_user, next_url
 
 
@@ -22,6 +24,7 @@ def login():
     if form.validate_on_submit():
         try:
             user = authenticate(CompanyUser, form.email.data, form.password.data, request.remote_addr or "")
+            landing_shop(user, visited_shop())
         except DomainError as error:
             db.session.commit()  # keep the recorded failure for the throttle
             flash(error.message, "danger")

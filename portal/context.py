@@ -23,7 +23,12 @@ NAV: list[NavItem] = [
     NavItem("Dashboard", "portal.home", None, "Overview"),
     NavItem("My account", "portal.account", None, "Account"),
     NavItem("Profile", "portal.profile", None, "Account"),
+    NavItem("Company", "portal.company", Perm.MANAGE_COMPANY, "Company"),
     NavItem("Addresses", "portal.addresses", None, "Account"),
+    NavItem("Users", "portal.users", Perm.MANAGE_USERS, "Company"),
+    NavItem("Invitations", "portal.invitations", Perm.MANAGE_USERS, "Company"),
+    NavItem("Roles", "portal.roles", Perm.MANAGE_USERS, "Company"),
+    NavItem("Audit log", "portal.audit", Perm.VIEW_AUDIT_LOG, "Company"),
 ]
 
 

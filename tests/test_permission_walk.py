@@ -75,8 +75,9 @@ def walk_rules(app):
             continue
         url = rule.rule
         for arg in rule.arguments:
-            url = url.replace(f"<{arg}>", SAMPLE_ARGS[arg])
-            url = url.replace(f"<path:{arg}>", SAMPLE_ARGS[arg]).replace(f"<int:{arg}>", MISSING_ID)
+            sample = SAMPLE_ARGS.get(arg, MISSING_ID)
+            for pattern in (f"<{arg}>", f"<path:{arg}>", f"<int:{arg}>"):
+                url = url.replace(pattern, sample)
         method = "GET" if "GET" in rule.methods else "POST"
         yield rule.endpoint, url, method, kind
 

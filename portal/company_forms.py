@@ -1,0 +1,93 @@
+"""Forms of company self-service: company details, business units, addresses."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from models.addresses import ADDRESS_FIELDS
+from models.companies import AddressKind
+
+TOP_LEVEL = 0
+
+
+class CompanyForm(FlaskForm):
+    name = StringField("Company name", validators=[DataRequired(message="The company needs a name."), Length(max=160)])
+    vat_id = StringField("VAT ID", validators=[Optional(), Length(max=40)])
+
+
+class UnitForm(FlaskForm):
+    """Add a business unit, or rename / move one (``unit_id`` set)."""
+
+    unit_id = HiddenField()
+    name = StringField("Name", validators=[DataRequired(message="The business unit needs a name."), Length(max=120)])
+    parent_id = SelectField("Part of", coerce=int, validate_choice=False, default=TOP_LEVEL)
+
+    def __init__(self, *args, units=(), unit=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.blocked = descendant_ids(units, unit.id) | {unit.id} if unit is not None else set()
+        self.parent_id.choices = parent_choices(units, self.blocked)
+
+    def validate_parent_id(self, field) -> None:
+        if field.data in self.blocked:
+            raise ValidationError("A business unit cannot be moved under itself or one of its own sub-units.")
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: only the CSRF token, for delete buttons."""
+
+
+class AddressForm(FlaskForm):
+    kind = SelectField("Type", choices=[(k.value, k.value.capitalize()) for k in AddressKind])
+    label = StringField("Name (e.g. Plant North)", validators=[Optional(), Length(max=80)])
+    line1 = StringField("Street and number", validators=[DataRequired(message="Please fill in the street."), Length(max=160)])
+    line2 = StringField("Address line 2", validators=[Optional(), Length(max=160)])
+    postal_code = StringField("Postal code", validators=[DataRequired(message="Please fill in the postal code."), Length(max=20)])
+    city = StringField("City", validators=[DataRequired(message="Please fill in the city."), Length(max=80)])
+    country = StringField("Country (two letters, e.g. DE)", validators=[
+        DataRequired(message="Please fill in the country."),
+        Length(min=2, max=2, message="Use the two-letter country code, e.g. DE or US."),
+    ])
+    is_default = BooleanField("Default address of this type")
+
+    def data_for_model(self) -> dict:
+        return {name: self[name].data for name in ADDRESS_FIELDS}
+
+
+def unit_tree(units) -> list[tuple]:
+    """The units in tree order with their depth: ``[(unit, depth), ...]``."""
+    children = defaultdict(list)
+    for unit in units:
+        children[unit.parent_id].append(unit)
+    ordered: list[tuple] = []
+
+    def walk(parent_id, depth):
+        for unit in sorted(children[parent_id], key=lambda u: u.name.lower()):
+            ordered.append((unit, depth))
+            walk(unit.id, depth + 1)
+
+    walk(None, 0)
+    return ordered
+
+
+def descendant_ids(units, unit_id: int) -> set[int]:
+    children = defaultdict(list)
+    for unit in units:
+        children[unit.parent_id].append(unit.id)
+    found, stack = set(), list(children[unit_id])
+    while stack:
+        current = stack.pop()
+        if current not in found:
+            found.add(current)
+            stack.extend(children[current])
+    return found
+
+
+def parent_choices(units, blocked: set[int]) -> list[tuple[int, str]]:
+    choices = [(TOP_LEVEL, "— top level —")]
+    for unit, depth in unit_tree(units):
+        if unit.id not in blocked:
+            choices.append((unit.id, "\u2003" * depth + unit.name))
+    return choices
