@@ -88,8 +88,19 @@ def is_staff_user() -> bool:
 
 def can(perm: Perm | StaffPerm) -> bool:
     """Whether the current identity holds a named permission (views and templates)."""
+    _ensure_identity()
     kind = "perm" if isinstance(perm, Perm) else "staff_perm"
     return Permission(Need(kind, perm.value)).can()
+
+
+def _ensure_identity() -> None:
+    """Load the identity if a request was refused before Principal loaded it.
+
+    CSRF and request-size refusals happen in earlier ``before_request`` steps; their
+    error pages still show the signed-in user's navigation.
+    """
+    if "identity" not in g:
+        principal.set_identity(_identity_from_login())
 
 
 def company_login_required(view):

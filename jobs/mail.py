@@ -26,15 +26,15 @@ def _lock_pending(message_id: int) -> OutboxMessage | None:
 
 def _send_smtp(message: OutboxMessage) -> None:
     domain = current_app.config["PUBLIC_URL"].split("://")[-1].split("/")[0].split(":")[0]
-    mail.send(
-        Message(
-            subject=message.subject,
-            recipients=[message.recipient],
-            body=message.body_text,
-            html=message.body_html,
-            extra_headers={"Message-ID": f"<{message.idempotency_key}@{domain}>"},
-        )
+    outgoing = Message(
+        subject=message.subject,
+        recipients=[message.recipient],
+        body=message.body_text,
+        html=message.body_html,
     )
+    # One Message-ID per outbox row, so a receiving server can drop a repeated delivery.
+    outgoing.msgId = f"<{message.idempotency_key}@{domain}>"
+    mail.send(outgoing)
 
 
 @with_app_context

@@ -1,6 +1,7 @@
 """The job queues.
 
-With REDIS_URL set, jobs go to Redis and ``rq worker`` runs them. Without it (the
+With REDIS_URL set, jobs go to Redis and ``rq worker --with-scheduler emails default
+periodic`` runs them (the scheduler runs the delayed retries). Without it (the
 embedded default), the same jobs run in process through RQ's synchronous mode on
 a fake Redis, right after the request or command that queued them.
 

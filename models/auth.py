@@ -6,6 +6,7 @@ with the message to show.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import datetime, timedelta
@@ -13,7 +14,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import ForeignKey, String, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from extensions import db
 from models.base import DomainError, UTCDateTime, utcnow
@@ -122,7 +123,7 @@ def authenticate(model, email: str, password: str, ip: str):
     user = db.session.scalar(
         select(model).where(model.email == email).execution_options(unscoped=True)
     )
-    if user is None or not user.check_password(password):
+    if not _password_matches(user, password):
         _fail(email, ip)
     if not user.active:
         raise DomainError(_inactive_message(user))
@@ -131,6 +132,20 @@ def authenticate(model, email: str, password: str, ip: str):
     db.session.execute(delete(LoginFailure).where(LoginFailure.email == email))
     user.last_login_at = utcnow()
     return user
+
+
+def _password_matches(user, password: str) -> bool:
+    """Check the password; for an unknown e-mail spend the same time on a stand-in hash,
+    so that the answer's timing does not tell which addresses have accounts."""
+    if user is None or not user.password_hash:
+        check_password_hash(_stand_in_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
+        return False
+    return user.check_password(password)
+
+
+@functools.cache
+def _stand_in_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
 
 
 def _inactive_message(user) -> str:

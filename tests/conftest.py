@@ -66,7 +66,10 @@ def _rollback(app):
     try:
         yield connection
     finally:
-        factory_kw["join_transaction_mode"] = previous_mode or "conservative_savepoint"
+        if previous_mode is None:
+            factory_kw.pop("join_transaction_mode", None)
+        else:
+            factory_kw["join_transaction_mode"] = previous_mode
         engines[None] = engine
         transaction.rollback()
         connection.close()

@@ -1,0 +1,435 @@
+"""Sign-in, sign-out and password reset through the portal and the back office doors."""
+from __future__ import annotations
+
+import html
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app import create_app
+from extensions import db
+from models.auth import LoginFailure, PasswordResetToken, hash_password
+from models.base import utcnow
+from models.companies import CompanyStatus, set_company_status
+from models.mail import OutboxMessage
+from models.shops import set_assignment_state
+from models.users import set_user_active
+from tests import factories as f
+from tests.conftest import DEMO_PASSWORD, csrf_token, login
+
+BAD_CREDENTIALS = "No account matches that e-mail and password."
+NEW_PASSWORD = "a-new-long-password"
+
+
+def text(response) -> str:
+    return html.unescape(response.get_data(as_text=True))
+
+
+def post_form(client, path: str, data: dict, form_page: str | None = None):
+    """Post ``data`` with the CSRF token of the page that shows the form."""
+    token = csrf_token(client.get(form_page or path).get_data(as_text=True))
+    return client.post(path, data=dict(data, csrf_token=token))
+
+
+def signed_in(client) -> bool:
+    return client.get("/account").status_code == 200
+
+
+def staff_signed_in(client) -> bool:
+    return client.get("/admin/").status_code == 200
+
+
+def user_row(app, email: str) -> tuple:
+    with app.app_context():
+        user = f.user(email)
+        return user.session_version, user.last_login_at, user.password_hash, user.active
+
+
+def failures(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(LoginFailure.id)))
+
+
+def staff_actor():
+    return f.staff("admin@atrium.example")
+
+
+# Portal door ------------------------------------------------------------------
+
+
+def test_portal_login_and_logout(client):
+    response = login(client, "anna.admin@acme.example")
+    assert response.status_code == 302 and response.location == "/"
+    assert "Welcome, Anna." in text(client.get("/"))
+    response = post_form(client, "/logout", {}, form_page="/account")
+    assert response.status_code == 302 and response.location == "/login"
+    assert "You are signed out." in text(client.get("/login"))
+    response = client.get("/account")
+    assert response.status_code == 302 and response.location.startswith("/login?next=")
+
+
+@pytest.mark.parametrize("target,landing", [("/account/profile", "/account/profile"), ("//evil.example/", "/")])
+def test_login_follows_next_only_within_the_site(client, target, landing):
+    token = csrf_token(client.get(f"/login?next={target}").get_data(as_text=True))
+    data = {"email": "ben.buyer@acme.example", "password": DEMO_PASSWORD, "csrf_token": token}
+    assert client.post(f"/login?next={target}", data=data).location == landing
+
+
+def _deactivate_ben():
+    set_user_active(f.user("ben.buyer@acme.example"), False, staff_actor())
+
+
+def _deactivate_acme():
+    set_company_status(f.company("Acme Industrial"), CompanyStatus.INACTIVE, staff_actor())
+
+
+def _disable_bens_shops():
+    for assignment in f.user("ben.buyer@acme.example").shop_assignments:
+        set_assignment_state(assignment, False, staff_actor())
+
+
+REFUSED_LOGINS = [
+    ("unknown e-mail", None, "nobody@acme.example", DEMO_PASSWORD, BAD_CREDENTIALS),
+    ("wrong password", None, "ben.buyer@acme.example", "not-the-password", BAD_CREDENTIALS),
+    ("deactivated user", _deactivate_ben, "ben.buyer@acme.example", DEMO_PASSWORD,
+     "This account is deactivated. Ask your company's account admin to reactivate it."),
+    ("deactivated company", _deactivate_acme, "ben.buyer@acme.example", DEMO_PASSWORD,
+     "Acme Industrial is not active in Atrium, so its users cannot sign in."),
+    ("disabled shop assignment", _disable_bens_shops, "ben.buyer@acme.example", DEMO_PASSWORD,
+     "Your account is waiting for approval or has been disabled for this shop."),
+    ("staff account at the portal", None, "admin@atrium.example", DEMO_PASSWORD, BAD_CREDENTIALS),
+]
+
+
+@pytest.mark.parametrize("case,prepare,email,password,message", REFUSED_LOGINS, ids=[c[0] for c in REFUSED_LOGINS])
+def test_refused_portal_logins_say_why_and_change_nothing(app, client, case, prepare, email, password, message):
+    if prepare:
+        with app.app_context():
+            prepare()
+            db.session.commit()
+    before = user_row(app, "ben.buyer@acme.example")
+    response = login(client, email, password)
+    assert response.status_code == 401
+    assert message in text(response)
+    assert "Traceback" not in text(response)
+    assert not signed_in(client)
+    assert user_row(app, "ben.buyer@acme.example") == before
+
+
+def test_a_self_registration_waiting_for_approval_cannot_sign_in(client):
+    response = login(client, "ivan@initech.example")
+    assert response.status_code == 401
+    assert "waiting for approval" in text(response)
+
+
+def test_empty_login_form_is_refused_by_the_form(app, client):
+    before = failures(app)
+    response = post_form(client, "/login", {"email": "", "password": ""})
+    assert response.status_code == 200 and "This field is required." in text(response)
+    assert not signed_in(client) and failures(app) == before
+
+
+def test_repeated_failures_lock_the_account_but_not_others(app, client):
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    for _ in range(limit):
+        assert BAD_CREDENTIALS in text(login(client, "ben.buyer@acme.example", "wrong-password"))
+    response = login(client, "ben.buyer@acme.example")  # the right password, too late
+    assert response.status_code == 401
+    minutes = app.config["LOGIN_FAILURE_WINDOW_MINUTES"]
+    assert f"Too many failed sign-ins for this account. Wait {minutes} minutes" in text(response)
+    assert not signed_in(client)
+    assert login(client, "anna.admin@acme.example").status_code == 302
+
+
+def test_failures_older_than_the_window_do_not_count(app, client):
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    window = timedelta(minutes=app.config["LOGIN_FAILURE_WINDOW_MINUTES"] + 1)
+    with app.app_context():
+        db.session.add_all(
+            LoginFailure(email="ben.buyer@acme.example", ip="127.0.0.1", at=utcnow() - window) for _ in range(limit)
+        )
+        db.session.commit()
+    assert login(client, "ben.buyer@acme.example").status_code == 302
+
+
+def client_from(app, address: str):
+    browser = app.test_client()
+    browser.environ_base["REMOTE_ADDR"] = address
+    return browser
+
+
+def test_repeated_failures_from_one_address_are_refused_for_every_account(app):
+    suspect = client_from(app, "203.0.113.7")
+    token = csrf_token(suspect.get("/login").get_data(as_text=True))
+    for number in range(app.config["LOGIN_MAX_FAILURES_PER_IP"]):
+        data = {"email": f"guess{number}@acme.example", "password": "guess", "csrf_token": token}
+        assert suspect.post("/login", data=data).status_code == 401
+    response = login(suspect, "anna.admin@acme.example")
+    assert response.status_code == 401
+    assert "Too many failed sign-ins from your network. Try again later." in text(response)
+    assert not signed_in(suspect)
+    elsewhere = client_from(app, "198.51.100.9")
+    assert login(elsewhere, "anna.admin@acme.example").status_code == 302
+
+
+def test_the_back_office_door_is_throttled_too(app, client):
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+        login(client, "admin@atrium.example", "wrong-password", path="/admin/login/")
+    response = login(client, "admin@atrium.example", path="/admin/login/")
+    assert response.status_code == 401 and "Too many failed sign-ins for this account" in text(response)
+
+
+# Password reset -----------------------------------------------------------------
+
+
+def request_reset(client, email: str):
+    return post_form(client, "/password-reset", {"email": email})
+
+
+def reset_link(app, email: str) -> str:
+    with app.app_context():
+        body = db.session.scalars(
+            select(OutboxMessage.body_text)
+            .where(OutboxMessage.recipient == email, OutboxMessage.template == "password_reset")
+            .order_by(OutboxMessage.id.desc())
+        ).first()
+    assert body, f"no reset mail for {email}"
+    return "/password-reset/" + body.split("/password-reset/")[1].split()[0]
+
+
+def choose_password(client, link: str, password=NEW_PASSWORD, confirm=None, form_page=None):
+    return post_form(client, link, {"password": password, "confirm": confirm or password}, form_page or link)
+
+
+def test_password_reset_by_mailed_link(app, client, run_jobs):
+    response = request_reset(client, "Ben.Buyer@acme.example")
+    assert response.status_code == 302
+    assert "a reset link is on its way. It works once." in text(client.get("/login"))
+    run_jobs()
+    link = reset_link(app, "ben.buyer@acme.example")
+    assert "New password" in text(client.get(link))
+    response = choose_password(client, link)
+    assert response.status_code == 302 and response.location == "/login"
+    assert "Your password is changed." in text(client.get("/login"))
+    assert login(client, "ben.buyer@acme.example").status_code == 401
+    assert login(client, "ben.buyer@acme.example", NEW_PASSWORD).status_code == 302
+
+
+def test_a_used_reset_link_cannot_be_used_again(app, client):
+    request_reset(client, "ben.buyer@acme.example")
+    link = reset_link(app, "ben.buyer@acme.example")
+    choose_password(client, link)
+    response = client.get(link)
+    assert response.status_code == 302 and response.location == "/password-reset"
+    assert "already been used" in text(client.get("/password-reset"))
+    before = user_row(app, "ben.buyer@acme.example")
+    response = choose_password(client, link, "yet-another-password", form_page="/password-reset")
+    assert response.status_code == 302 and response.location == "/password-reset"
+    assert user_row(app, "ben.buyer@acme.example") == before
+
+
+def test_an_expired_reset_link_is_refused(app, client):
+    request_reset(client, "ben.buyer@acme.example")
+    link = reset_link(app, "ben.buyer@acme.example")
+    with app.app_context():
+        db.session.execute(db.update(PasswordResetToken).values(expires_at=utcnow() - timedelta(minutes=1)))
+        db.session.commit()
+    before = user_row(app, "ben.buyer@acme.example")
+    response = client.get(link)
+    assert response.status_code == 302 and response.location == "/password-reset"
+    assert "This password reset link has expired. Ask for a new one." in text(client.get("/password-reset"))
+    assert choose_password(client, link, form_page="/password-reset").location == "/password-reset"
+    assert user_row(app, "ben.buyer@acme.example") == before
+
+
+def test_an_unknown_reset_link_is_refused(client):
+    response = client.get("/password-reset/not-a-real-token")
+    assert response.status_code == 302
+    assert "This password reset link is not valid." in text(client.get("/password-reset"))
+
+
+@pytest.mark.parametrize("email", ["nobody@acme.example", "admin@atrium.example", "ben.buyer@acme.example"])
+def test_reset_requests_answer_alike_and_mail_only_active_users(app, client, email):
+    if email == "ben.buyer@acme.example":
+        with app.app_context():
+            _deactivate_ben()
+            db.session.commit()
+    response = request_reset(client, email)
+    assert response.status_code == 302
+    assert "If that address belongs to an active account" in text(client.get("/login"))
+    with app.app_context():
+        sent = select(func.count()).where(OutboxMessage.recipient == email, OutboxMessage.template == "password_reset")
+        assert db.session.scalar(sent) == 0
+
+
+def test_a_malformed_reset_address_is_refused_by_the_form(client):
+    response = request_reset(client, "not an address")
+    assert response.status_code == 200 and "Enter a valid e-mail address." in text(response)
+
+
+@pytest.mark.parametrize("password,confirm,message", [
+    ("short", "short", "Choose a password of at least 10 characters."),
+    (NEW_PASSWORD, "something-else-entirely", "The two passwords do not match."),
+])
+def test_a_bad_new_password_keeps_the_link_usable(app, client, password, confirm, message):
+    request_reset(client, "ben.buyer@acme.example")
+    link = reset_link(app, "ben.buyer@acme.example")
+    before = user_row(app, "ben.buyer@acme.example")
+    response = choose_password(client, link, password, confirm)
+    assert response.status_code == 400 and message in text(response)
+    assert user_row(app, "ben.buyer@acme.example") == before
+    assert choose_password(client, link).status_code == 302
+
+
+def test_a_reset_ends_the_other_sessions_and_lifts_the_lock(app, client):
+    other = app.test_client()
+    login(other, "ben.buyer@acme.example")
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+        login(client, "ben.buyer@acme.example", "wrong-password")
+    request_reset(client, "ben.buyer@acme.example")
+    choose_password(client, reset_link(app, "ben.buyer@acme.example"))
+    assert not signed_in(other)
+    assert login(client, "ben.buyer@acme.example", NEW_PASSWORD).status_code == 302
+
+
+# Sessions ---------------------------------------------------------------------
+
+
+def copy_session(app, source):
+    """A second browser holding a copy of ``source``'s session cookie."""
+    thief = app.test_client()
+    thief.set_cookie("session", source.get_cookie("session").value)
+    return thief
+
+
+def test_a_copied_cookie_stops_working_after_logout(app, client):
+    login(client, "anna.admin@acme.example")
+    thief = copy_session(app, client)
+    assert signed_in(thief)
+    post_form(client, "/logout", {}, form_page="/account")
+    assert not signed_in(thief)
+
+
+def test_a_copied_staff_cookie_stops_working_after_logout(app, client):
+    login(client, "admin@atrium.example", path="/admin/login/")
+    thief = copy_session(app, client)
+    assert staff_signed_in(thief)
+    post_form(client, "/admin/logout/", {}, form_page="/admin/")
+    assert not staff_signed_in(thief)
+    assert thief.get("/admin/").location.startswith("/admin/login/")
+
+
+@pytest.mark.parametrize("end", [_deactivate_ben, _deactivate_acme, _disable_bens_shops],
+                         ids=["user deactivated", "company deactivated", "shop assignment disabled"])
+def test_deactivation_ends_a_live_session(app, client, end):
+    login(client, "ben.buyer@acme.example")
+    assert signed_in(client)
+    with app.app_context():
+        end()
+        db.session.commit()
+    response = client.get("/account")
+    assert response.status_code == 302 and response.location.startswith("/login")
+
+
+# Request guards ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/login", "/admin/login/", "/password-reset"])
+def test_a_form_without_its_csrf_token_gets_a_clear_400(app, client, path):
+    before = failures(app)
+    response = client.post(path, data={"email": "ben.buyer@acme.example", "password": DEMO_PASSWORD})
+    assert response.status_code == 400
+    assert "The form was sent without its security token" in text(response)
+    assert "Traceback" not in text(response)
+    assert failures(app) == before and not signed_in(client)
+
+
+def test_logout_without_its_csrf_token_keeps_the_session(client):
+    login(client, "ben.buyer@acme.example")
+    assert client.post("/logout").status_code == 400
+    assert signed_in(client)
+
+
+@pytest.mark.parametrize("who", [None, "ben.buyer@acme.example"])
+def test_an_oversized_request_gets_a_clear_413(app, client, who):
+    if who:
+        login(client, who)
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    assert limit == 16 * 1024 * 1024
+    token = csrf_token(client.get("/account" if who else "/login").get_data(as_text=True))
+    body = f"csrf_token={token}&email=ben.buyer%40acme.example&password=x&pad=" + "x" * limit
+    response = client.post("/login", data=body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 413
+    assert "Request Entity Too Large" in text(response) and "Traceback" not in text(response)
+    assert signed_in(client) == bool(who)
+
+
+# The two doors ------------------------------------------------------------------
+
+
+def test_back_office_login_and_logout(client):
+    response = login(client, "admin@atrium.example", path="/admin/login/")
+    assert response.status_code == 302 and response.location == "/admin/"
+    assert staff_signed_in(client)
+    response = post_form(client, "/admin/logout/", {}, form_page="/admin/")
+    assert response.status_code == 302 and response.location == "/admin/login/"
+    assert "You are signed out of the back office." in text(client.get("/admin/login/"))
+    assert not staff_signed_in(client)
+
+
+def _deactivate_support():
+    f.staff("support@atrium.example").active = False
+
+
+STAFF_REFUSALS = [
+    ("wrong password", None, "admin@atrium.example", "not-the-password", BAD_CREDENTIALS),
+    ("deactivated staff", _deactivate_support, "support@atrium.example", DEMO_PASSWORD,
+     "This back office account is deactivated."),
+    ("company account admin", None, "anna.admin@acme.example", DEMO_PASSWORD, BAD_CREDENTIALS),
+]
+
+
+@pytest.mark.parametrize("case,prepare,email,password,message", STAFF_REFUSALS, ids=[c[0] for c in STAFF_REFUSALS])
+def test_refused_back_office_logins(app, client, case, prepare, email, password, message):
+    if prepare:
+        with app.app_context():
+            prepare()
+            db.session.commit()
+    response = login(client, email, password, path="/admin/login/")
+    assert response.status_code == 401 and message in text(response)
+    assert not staff_signed_in(client)
+
+
+def test_a_signed_in_company_user_is_refused_by_the_back_office(client):
+    login(client, "anna.admin@acme.example")
+    response = client.get("/admin/")
+    assert response.status_code == 403
+    assert "The back office is for Atrium staff. Company users sign in to the portal." in text(response)
+
+
+def test_a_signed_in_staff_user_is_refused_by_the_portal(client):
+    login(client, "admin@atrium.example", path="/admin/login/")
+    response = client.get("/account")
+    assert response.status_code == 403
+    assert "This page is for company users. Staff use the back office." in text(response)
+
+
+# Password hashing -------------------------------------------------------------------
+
+
+def test_production_hashes_passwords_with_scrypt():
+    production = create_app({"SECRET_KEY": "x", "DATABASE_URL": "sqlite://"})
+    assert production.config["PASSWORD_HASH_METHOD"] == "scrypt"
+    with production.app_context():
+        method, n, r, p = hash_password("correct horse battery").split("$")[0].split(":")
+    assert method == "scrypt" and int(n) >= 2**15 and int(r) >= 8 and int(p) >= 1
+
+
+def test_an_unknown_address_costs_a_password_check_too(client, monkeypatch):
+    import models.auth
+
+    checked, real_check = [], models.auth.check_password_hash
+    monkeypatch.setattr(models.auth, "check_password_hash", lambda h, p: checked.append(p) or real_check(h, p))
+    assert login(client, "nobody@acme.example", "guess-1").status_code == 401
+    assert checked == ["guess-1"]

@@ -1,0 +1,157 @@
+"""Mail leaves through a real SMTP server (aiosmtpd on loopback), jobs in process, SQLite."""
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from app import create_app
+from extensions import db
+from jobs.queue import dispatch_ready
+from models.mail import OutboxMessage
+from tests.conftest import TEST_CONFIG, csrf_token
+
+PUBLIC_URL = "http://atrium.test"
+RESET_LINK = re.compile(r"http://[\w.:-]+/password-reset/([\w-]+)")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SmtpInbox:
+    """An aiosmtpd handler keeping every message it accepts."""
+
+    def __init__(self):
+        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((list(envelope.rcpt_tos), message))
+        return "250 Message accepted"
+
+    def text_of(self, index: int = -1) -> str:
+        return self.messages[index][1].get_body(preferencelist=("plain",)).get_content()
+
+
+@pytest.fixture
+def smtp_inbox():
+    """A real SMTP server on a free loopback port; yields its inbox (``.port`` set)."""
+    inbox = SmtpInbox()
+    inbox.port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
+    controller.start()
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+def smtp_config(database_url: str, port: int, **extra) -> dict:
+    """An app configuration that sends mail to the SMTP server on ``port``."""
+    return dict(
+        TEST_CONFIG,
+        DATABASE_URL=database_url,
+        PUBLIC_URL=PUBLIC_URL,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=port,
+        MAIL_SUPPRESS_SEND=False,
+        **extra,
+    )
+
+
+def seeded_app(path, port: int):
+    """A separate app on its own SQLite file with the demo data, jobs in process."""
+    app = create_app(smtp_config(f"sqlite:///{path}", port, REDIS_URL=""))
+    with app.app_context():
+        db.create_all()
+        from demo import seed_demo
+
+        seed_demo()
+        db.session.commit()
+        dispatch_ready()
+    return app
+
+
+@pytest.fixture
+def smtp_app(tmp_path, smtp_inbox):
+    """A seeded app whose mail goes to ``smtp_inbox``; the demo data's own mail is cleared."""
+    app = seeded_app(tmp_path / "mail.sqlite", smtp_inbox.port)
+    smtp_inbox.messages.clear()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def request_reset(app, address: str):
+    client = app.test_client()
+    token = csrf_token(client.get("/password-reset").get_data(as_text=True))
+    response = client.post("/password-reset", data={"email": address, "csrf_token": token})
+    assert response.status_code == 302
+    return client
+
+
+def outbox(app, recipient: str | None) -> list[OutboxMessage]:
+    """Outbox rows for ``recipient`` (all rows for None), detached for reading."""
+    with app.app_context():
+        query = select(OutboxMessage)
+        if recipient is not None:
+            query = query.where(OutboxMessage.recipient == recipient)
+        rows = db.session.scalars(query).all()
+        db.session.expunge_all()
+        return rows
+
+
+def test_reset_mail_reaches_the_smtp_server_with_a_working_link(smtp_app, smtp_inbox):
+    client = request_reset(smtp_app, "ben.buyer@acme.example")
+
+    assert len(smtp_inbox.messages) == 1
+    recipients, message = smtp_inbox.messages[0]
+    assert recipients == ["ben.buyer@acme.example"]
+    assert message["Subject"] == "Reset your Atrium password"
+    assert message["From"] == "Atrium <no-reply@atrium.example>"
+    html_part = message.get_body(preferencelist=("html",)).get_content()
+    token = RESET_LINK.search(smtp_inbox.text_of()).group(1)
+    assert token in html_part
+
+    [row] = outbox(smtp_app, "ben.buyer@acme.example")
+    assert (row.state, row.transport, row.attempts) == ("sent", "smtp", 1)
+    assert message.get_all("Message-ID") == [f"<{row.idempotency_key}@atrium.test>"]
+    assert "New password" in client.get(f"/password-reset/{token}").get_data(as_text=True)
+
+
+def test_mail_waits_in_the_outbox_while_smtp_is_down_and_is_sent_once(tmp_path):
+    from jobs.mail import deliver_mail, resend_pending_mail
+
+    port = free_port()
+    app = seeded_app(tmp_path / "down.sqlite", port)  # SMTP is down: the demo mail waits too
+    request_reset(app, "ben.buyer@acme.example")  # the page still answers
+    [row] = outbox(app, "ben.buyer@acme.example")
+    assert (row.state, row.attempts) == ("pending", 1)
+    assert "ConnectionRefusedError" in row.last_error
+    waiting = len(outbox(app, None))
+
+    inbox = SmtpInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        with app.app_context():
+            assert resend_pending_mail(older_than_minutes=0) == waiting
+            assert resend_pending_mail(older_than_minutes=0) == 0
+            assert deliver_mail(row.id) == "skipped"
+    finally:
+        controller.stop()
+    rows = outbox(app, None)
+    assert {r.state for r in rows} == {"sent"}
+    assert sorted(m["Message-ID"] for _, m in inbox.messages) == sorted(
+        f"<{r.idempotency_key}@atrium.test>" for r in rows
+    )
+    [row] = outbox(app, "ben.buyer@acme.example")
+    assert (row.attempts, row.last_error) == (2, "")

@@ -1,0 +1,107 @@
+"""The migrations build the schema the models declare, and the demo seed is idempotent.
+
+Each check runs the real ``flask`` command on an empty SQLite file, as ``make run`` does.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, inspect, select, text
+
+import settings
+from app import create_app
+from extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+FLASK = Path(sys.executable).with_name("flask")
+
+
+def run_flask(database: Path, *args: str) -> subprocess.CompletedProcess:
+    """``flask ARGS`` against the SQLite file ``database``, with no other settings from the shell."""
+    env = {k: v for k, v in os.environ.items() if k.removeprefix("ATRIUM_") not in settings.ENV_KEYS}
+    env.update(FLASK_APP="app:create_app", DATABASE_URL=f"sqlite:///{database}", SECRET_KEY="test-secret")
+    result = subprocess.run(
+        [str(FLASK), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory) -> Path:
+    database = tmp_path_factory.mktemp("migrated") / "atrium.sqlite"
+    run_flask(database, "db", "upgrade")
+    return database
+
+
+def schema(url: str) -> dict:
+    """Tables with their columns, keys, constraints and indexes, as comparable values."""
+    engine = create_engine(url)
+    try:
+        found = inspect(engine)
+        return {
+            table: {
+                "columns": {
+                    c["name"]: (str(c["type"]), c["nullable"], bool(c.get("primary_key"))) for c in found.get_columns(table)
+                },
+                "primary key": tuple(found.get_pk_constraint(table)["constrained_columns"]),
+                "foreign keys": sorted(
+                    (tuple(fk["constrained_columns"]), fk["referred_table"], tuple(fk["referred_columns"]),
+                     (fk.get("options") or {}).get("ondelete"))
+                    for fk in found.get_foreign_keys(table)
+                ),
+                "unique": sorted((u["name"], tuple(u["column_names"])) for u in found.get_unique_constraints(table)),
+                "checks": sorted(c["name"] or c["sqltext"] for c in found.get_check_constraints(table)),
+                "indexes": sorted(
+                    (i["name"], tuple(i["column_names"]), bool(i["unique"])) for i in found.get_indexes(table)
+                ),
+            }
+            for table in found.get_table_names()
+            if table != "alembic_version"
+        }
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_builds_the_same_schema_as_the_models(migrated, tmp_path):
+    declared = tmp_path / "declared.sqlite"
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": f"sqlite:///{declared}",
+                      "REDIS_URL": "", "MAIL_SERVER": ""})
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    from_models, from_migrations = schema(f"sqlite:///{declared}"), schema(f"sqlite:///{migrated}")
+    assert sorted(from_migrations) == sorted(from_models)
+    for table, shape in from_models.items():
+        assert from_migrations[table] == shape, table
+
+
+def test_autogenerate_finds_no_pending_changes(migrated):
+    """``flask db check`` also fails when the upgraded database is not at the single head."""
+    result = run_flask(migrated, "db", "check")
+    assert "No new upgrade operations detected" in result.stdout + result.stderr
+
+
+def row_counts(database: Path) -> dict[str, int]:
+    engine = create_engine(f"sqlite:///{database}")
+    try:
+        with engine.connect() as connection:
+            tables = inspect(connection).get_table_names()
+            return {t: connection.scalar(select(func.count()).select_from(text(f'"{t}"'))) for t in tables}
+    finally:
+        engine.dispose()
+
+
+def test_seed_demo_twice_changes_nothing_the_second_time(migrated, tmp_path):
+    database = tmp_path / "seeded.sqlite"
+    shutil.copy(migrated, database)
+    assert "Demo data created." in run_flask(database, "seed-demo").stdout
+    first = row_counts(database)
+    assert first["companies"] >= 2 and first["company_users"] >= 5 and first["staff_users"] >= 3
+    assert "Demo data already present." in run_flask(database, "seed-demo").stdout
+    assert row_counts(database) == first
