@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from flask_admin.contrib.sqla.filters import FilterEqual
+from flask_admin.contrib.sqla.filters import IntEqualFilter
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from wtforms.validators import ValidationError
@@ -61,7 +61,7 @@ class ShopAttributeView(LiveFilterOptions, StaffModelView):
     named_filter_urls = True
     column_list = ("shop", "definition", "on_registration", "on_profile")
     column_labels = {"definition": "Attribute", "on_registration": "On registration", "on_profile": "On profile"}
-    column_filters = (FilterEqual(ShopAttribute.shop_id, "Shop", options=live_options(shop_choices)),)
+    column_filters = (IntEqualFilter(ShopAttribute.shop_id, "Shop", options=live_options(shop_choices)),)
     form_columns = ("shop", "definition", "on_registration", "on_profile")
 
     def get_query(self):

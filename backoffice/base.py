@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import abort, flash, redirect, request, url_for
+from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.model import filters, typefmt
@@ -61,8 +62,14 @@ class StaffModelView(ModelView):
     def inaccessible_callback(self, name, **kwargs):
         return deny_or_login()
 
+    @action("delete", "Delete", "Delete the selected records? This cannot be undone.")
+    def action_delete(self, ids) -> None:
+        """Flask-Admin's bulk delete, with the posted ids as integers (PostgreSQL compares types strictly)."""
+        super().action_delete(tuple(int(i) for i in ids if str(i).isdigit()))
+
     def run_operation(self, ids, operation, done_message: str) -> None:
         """Apply a model operation to each selected row, all or nothing."""
+        ids = [int(i) for i in ids if str(i).isdigit()]
         rows = db.session.scalars(db.select(self.model).where(self.model.id.in_(ids))).all()
         try:
             for row in rows:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import abort, g, url_for
 from flask_admin.actions import action
-from flask_admin.contrib.sqla.filters import FilterEqual
+from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -63,7 +63,7 @@ class CompanyView(CompanyPageActions, LiveFilterOptions, StaffModelView):
     column_searchable_list = ("name", "vat_id")
     column_filters = (
         FilterEqual(Company.status, "Status", options=[(s.value, s.value.title()) for s in CompanyStatus]),
-        FilterEqual(Company.shop_id, "Shop", options=live_options(shop_choices)),
+        IntEqualFilter(Company.shop_id, "Shop", options=live_options(shop_choices)),
         "customer_group", "require_approval", "block_checkout", "created_at",
     )
     column_sortable_list = ("name", "status", "customer_group", "created_at")

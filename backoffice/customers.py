@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import abort, flash, url_for
 from flask_admin.actions import action
-from flask_admin.contrib.sqla.filters import BooleanEqualFilter, FilterEqual, FilterLike
+from flask_admin.contrib.sqla.filters import BooleanEqualFilter, FilterEqual, FilterLike, IntEqualFilter
 from markupsafe import Markup, escape
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -54,7 +54,7 @@ def _name_match(value: str):
 
 FILTERS = (
     FilterLike("company.name", "Company"),
-    FilterEqual(CompanyUser.company_id, "Company id"),
+    IntEqualFilter(CompanyUser.company_id, "Company id"),
     ExistsFilter(CompanyUser.id, "Shop", options=live_options(shop_choices), where=lambda v: (
         ShopAssignment.user_id == CompanyUser.id, ShopAssignment.shop_id == int(v) if v.isdigit() else False)),
     ExistsFilter(CompanyUser.id, "Shop access", options=[(s.value, s.value.title()) for s in AssignmentState],

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import g, url_for
-from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
+from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike, IntEqualFilter
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -37,7 +37,7 @@ class ShopView(LiveFilterOptions, StaffModelView):
     column_list = ("code", "name", "parent", "registration_mode", "address_format", "customer_settings", "created_at")
     column_labels = {"parent": "Master shop", "customer_settings": "Per customer type"}
     column_searchable_list = ("code", "name")
-    column_filters = (FilterEqual(Shop.parent_id, "Master shop", options=live_options(shop_choices)),
+    column_filters = (IntEqualFilter(Shop.parent_id, "Master shop", options=live_options(shop_choices)),
                       "registration_mode")
     column_formatters = {
         "customer_settings": lambda v, c, m, n: Markup("<br>".join(escape(str(s)) for s in m.customer_settings)),
@@ -166,7 +166,7 @@ class AuditEventView(LiveFilterOptions, StaffModelView):
     column_labels = {"actor_label": "Who", "actor_kind": "As", "target_label": "Record", "company_id": "Company"}
     column_searchable_list = ("actor_label", "action", "target_label")
     column_filters = (
-        FilterEqual(AuditEvent.company_id, "Company id"),
+        IntEqualFilter(AuditEvent.company_id, "Company id"),
         ValueInFilter(AuditEvent.company_id, "Company",
                       lambda text: select(Company.id).where(ilike(Company.name, text))),
         FilterLike(AuditEvent.action, "Action"),

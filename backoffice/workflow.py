@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
+from flask_admin.contrib.sqla.filters import FilterLike, IntEqualFilter
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -155,13 +155,10 @@ class WorkflowView(StaffModelView):
     def on_model_change(self, form, model, is_created):
         for reason in model.reasons:
             reason.label = (reason.label or "").strip()
-        # No autoflush: a removed state must still be found by its transitions,
-        # not flushed first (the database would cascade the delete to them).
-        with db.session.no_autoflush:
-            try:
-                check_definition(model)
-            except DomainError as error:
-                raise ValidationError(error.message) from error
+        try:
+            check_definition(model)
+        except DomainError as error:
+            raise ValidationError(error.message) from error
 
 
 def _state_label(state: WorkflowState) -> str:
@@ -200,7 +197,7 @@ class WorkflowTransitionView(LiveFilterOptions, StaffModelView):
                    "requires_reason", "side_effect", "mail_template")
     column_sortable_list = ("key", "label", "permission")
     column_filters = (
-        FilterEqual(WorkflowTransition.workflow_id, "Workflow", options=live_options(
+        IntEqualFilter(WorkflowTransition.workflow_id, "Workflow", options=live_options(
             lambda: [(str(w.id), w.name) for w in db.session.scalars(select(Workflow).order_by(Workflow.name))]
         )),
         FilterLike(WorkflowTransition.key, "Key"),
@@ -236,10 +233,8 @@ class WorkflowTransitionView(LiveFilterOptions, StaffModelView):
         model.side_effect = model.side_effect or ""
         model.mail_template = model.mail_template or ""
         model.mail_subject = (model.mail_subject or "").strip()
-        # No autoflush: the new row must not be inserted before it is checked.
-        with db.session.no_autoflush:
-            try:
-                check_transition(model)
-            except DomainError as error:
-                raise ValidationError(error.message) from error
+        try:
+            check_transition(model)
+        except DomainError as error:
+            raise ValidationError(error.message) from error
 

@@ -144,8 +144,8 @@ class ListLine:
     message: str = ""
 
 
-def read_address_list(data: bytes) -> list[str]:
-    """The lines of an uploaded CSV/TXT list of e-mails (UTF-8, one or more per line)."""
+def read_address_list(data: bytes) -> list[tuple[int, str]]:
+    """``(line number, address)`` for each cell of an uploaded CSV/TXT list (UTF-8, one or more per line)."""
     try:
         content = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -153,20 +153,20 @@ def read_address_list(data: bytes) -> list[str]:
     if "\x00" in content:
         raise DomainError("The file is not a text file. Upload a CSV or TXT list of e-mail addresses.")
     entries = []
-    for line in content.splitlines():
+    for number, line in enumerate(content.splitlines(), start=1):
         for cell in line.replace(";", ",").split(","):
-            entries.append(cell.strip().strip('"'))
-    if len([e for e in entries if e]) > MAX_LIST_LINES:
+            entries.append((number, cell.strip().strip('"')))
+    if len([text for _, text in entries if text]) > MAX_LIST_LINES:
         raise DomainError(f"The list has more than {MAX_LIST_LINES} addresses; split it into smaller files.")
     return entries
 
 
-def invite_many(company: Company, actor, entries: list[str], role: Role) -> list[ListLine]:
-    """Invite each address; every line reports its outcome and valid lines go through."""
+def invite_many(company: Company, actor, entries: list[tuple[int, str]], role: Role) -> list[ListLine]:
+    """Invite each ``(line number, address)``; every line reports its outcome and valid lines go through."""
     require(actor, Perm.MANAGE_USERS, company.id)
     _resolve_roles(actor, company, [role])
     results, seen = [], set()
-    for number, entry in enumerate(entries, start=1):
+    for number, entry in entries:
         if not entry:
             continue
         key = entry.lower()

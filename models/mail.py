@@ -11,7 +11,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from flask import current_app, has_request_context, render_template
+from flask import current_app, render_template
 from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -57,9 +57,7 @@ def _render(template: str, context: dict) -> tuple[str, str]:
 
 
 def render_mail(template: str, context: dict) -> tuple[str, str]:
-    """Render both parts; outside a request, links are built on PUBLIC_URL."""
-    if has_request_context():
-        return _render(template, context)
+    """Render both parts; links are always built on PUBLIC_URL, never on the host a request came in by."""
     with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
         return _render(template, context)
 

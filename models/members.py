@@ -62,14 +62,14 @@ def may_grant(actor, role: Role) -> bool:
     return role.permissions <= actor.permissions
 
 
-def _resolve_roles(actor, company: Company, roles: list[Role]) -> list[Role]:
-    """The roles to hold: Buyer always, each one the company's or built-in and grantable."""
+def _resolve_roles(actor, company: Company, roles: list[Role], held=()) -> list[Role]:
+    """The roles to hold: Buyer always, each one the company's or built-in and grantable (or already held)."""
     buyer = builtin_roles()[BuiltinRole.BUYER.value]
     chosen = {buyer.id: buyer}
     for role in roles:
         if role.company_id not in (None, company.id):
             raise NotPermitted("That role belongs to another company.")
-        if not may_grant(actor, role):
+        if role not in held and not may_grant(actor, role):
             raise NotPermitted(f"You cannot grant the role {role.name}: it has permissions you do not hold.")
         chosen[role.id] = role
     return sorted(chosen.values(), key=lambda r: r.id)
@@ -100,7 +100,7 @@ def create_user(company: Company, actor, *, email: str, first_name: str, last_na
 def assign_roles(user: CompanyUser, roles: list[Role], actor) -> None:
     """Replace a user's roles; Buyer is always kept and nobody grants beyond their own permissions."""
     require(actor, Perm.MANAGE_USERS, user.company_id)
-    new_roles = _resolve_roles(actor, user.company, roles)
+    new_roles = _resolve_roles(actor, user.company, roles, held=list(user.roles))
     dropped = [r for r in user.roles if r not in new_roles]
     for role in dropped:
         if not may_grant(actor, role):

@@ -7,6 +7,7 @@ inside their own workflow, known side effects and mail templates.
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 
@@ -57,6 +58,18 @@ def check_key(key: str, what: str) -> str:
     return key
 
 
+
+def _without_autoflush(check):
+    """Checks read the pending edit as it stands: nothing is flushed (a removed state
+    would cascade to its transitions, a new row would be inserted) before the check ends."""
+    @functools.wraps(check)
+    def wrapper(*args, **kwargs):
+        with db.session.no_autoflush:
+            return check(*args, **kwargs)
+    return wrapper
+
+
+@_without_autoflush
 def check_definition(workflow: Workflow) -> None:
     """Refuse an edited workflow definition the engine could not run."""
     _check_states(workflow)
@@ -103,6 +116,7 @@ def _check_removed_states(workflow: Workflow) -> None:
             raise DomainError(f"{waiting} item(s) are in the state “{state.label}”; it cannot be deleted.", "states")
 
 
+@_without_autoflush
 def check_transition(transition: WorkflowTransition) -> None:
     """Refuse a transition the engine could not fire."""
     from models.permissions import Perm, StaffPerm

@@ -39,7 +39,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     """Sign out and end the session on the server, so a copied cookie stops working."""
-    if is_company_user():
+    if current_user.is_authenticated:  # a staff user signing out here ends their sessions too
         end_sessions(current_user._get_current_object())
         db.session.commit()
     logout_user()

@@ -33,14 +33,18 @@ NAV: list[NavItem] = [
 
 
 def visible_nav() -> list[tuple[str, list[dict]]]:
-    """Navigation grouped by section, showing only what the user may open."""
+    """Navigation grouped by section, showing only what the user may open.
+
+    The active entry is the one whose URL is the longest prefix of the page's
+    path, so /account/users/7 keeps "Users" lit.
+    """
+    items = [(item, url_for(item.endpoint)) for item in NAV
+             if item.permission is None or can(item.permission)]
+    under = [url for _, url in items if request.path == url or request.path.startswith(url.rstrip("/") + "/")]
+    current = max(under, key=len, default=None)
     sections: dict[str, list[dict]] = {}
-    for item in NAV:
-        if item.permission is not None and not can(item.permission):
-            continue
-        url = url_for(item.endpoint)
-        active = request.endpoint == item.endpoint
-        sections.setdefault(item.section, []).append({"label": item.label, "url": url, "active": active})
+    for item, url in items:
+        sections.setdefault(item.section, []).append({"label": item.label, "url": url, "active": url == current})
     return list(sections.items())
 
 

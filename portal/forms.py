@@ -14,6 +14,7 @@ class ResetRequestForm(FlaskForm):
     email = EmailField(
         "E-mail",
         validators=[DataRequired(), Email(message="Enter a valid e-mail address."), Length(max=254)],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
     )
 
 

@@ -172,9 +172,7 @@ def _save_user(user: CompanyUser, form: EditUserForm, grantable, kept, units) ->
     set_business_unit(user, actor, _one(units, form.business_unit.data))
     set_budget(user, actor, budget_amount=form.budget_amount.data, budget_period=form.budget_period.data,
                order_spend_limit=form.order_spend_limit.data)
-    roles = _picked(grantable, form.roles.data) + kept
-    if {r.id for r in roles} != {r.id for r in user.roles if r.key != BuiltinRole.BUYER.value}:
-        assign_roles(user, roles, actor)
+    assign_roles(user, _picked(grantable, form.roles.data) + kept, actor)
 
 
 @bp.route("/account/users/<int:user_id>/active", methods=["POST"])

@@ -48,7 +48,7 @@ NAVIGATION_TIMEOUT_MS = 15_000
 
 __all__ = [
     "ARTIFACTS", "DEMO_PASSWORD", "PageWatch", "assert_page_healthy", "browser", "chromium_path",
-    "live_app", "live_server", "new_context", "page", "screenshot", "sign_in_portal", "sign_in_staff",
+    "live_app", "live_server", "new_context", "open_menu", "page", "screenshot", "sign_in_portal", "sign_in_staff",
 ]
 
 
@@ -256,3 +256,18 @@ def sign_in_staff(page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+def open_menu(page, category: str, item: str) -> None:
+    """Open a back office menu entry: the category's dropdown, then the entry.
+
+    The dropdown opens by Bootstrap's script, so the page must have loaded it
+    before the click (else the click does nothing on a busy machine).
+    """
+    page.wait_for_load_state("load")
+    navbar = page.get_by_role("navigation").first
+    entry = navbar.get_by_role("link", name=item, exact=True)
+    navbar.get_by_role("link", name=category).click()
+    if not entry.is_visible():
+        navbar.get_by_role("link", name=category).click()
+    entry.click()

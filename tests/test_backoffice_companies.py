@@ -164,7 +164,6 @@ def test_an_uploaded_list_reports_each_line_and_invites_the_valid_ones(app, logi
         assert len(outbox("one@acme.example", "invitation")) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="models.invitations numbers addresses, not the file's lines")
 def test_the_report_names_the_files_line_when_a_line_holds_several_addresses(app, login_as):
     client = login_as("admin@atrium.example")
     data = form_in(_page(client, company_id(app)), f"{COMPANIES}invite/")

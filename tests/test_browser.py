@@ -21,6 +21,7 @@ from tests.browser import (  # noqa: F401  (fixtures)
     live_app,
     live_server,
     new_context,
+    open_menu,
     page,
     screenshot,
     sign_in_portal,
@@ -118,16 +119,13 @@ def test_back_office_sign_in_companies_users_and_sign_out(page, live_server, liv
     screenshot(page, "backoffice-home")
     assert_page_healthy(page)
 
-    navbar = page.get_by_role("navigation").first
-    navbar.get_by_role("link", name="Customers").click()
-    navbar.get_by_role("link", name="Companies", exact=True).click()
+    open_menu(page, "Customers", "Companies")
     expect(page).to_have_url(re.compile(re.escape(live_server) + r"/admin/companies/"))
     table = page.locator("table.model-list")
     expect(table).to_contain_text("Acme Industrial")
     expect(table).to_contain_text("Globex")
 
-    navbar.get_by_role("link", name="Customers").click()
-    navbar.get_by_role("link", name="Company users", exact=True).click()
+    open_menu(page, "Customers", "Company users")
     expect(page).to_have_url(re.compile(re.escape(live_server) + r"/admin/company_users/"))
     search = page.get_by_role("search").locator("input[name=search]")
     search.fill("ben.buyer")
@@ -139,7 +137,7 @@ def test_back_office_sign_in_companies_users_and_sign_out(page, live_server, liv
     expect(rows).to_contain_text("Acme Industrial")
     assert_page_healthy(page)
 
-    navbar.get_by_role("button", name="Sign out").click()
+    page.get_by_role("navigation").first.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(f"{live_server}/admin/login/")
     expect(page.get_by_text("You are signed out of the back office.")).to_be_visible()
     page.goto("/admin/companies/")
@@ -161,9 +159,7 @@ def test_password_reset_through_the_outbox(new_context, live_server):
     staff = new_context().new_page()
     sign_in_staff(staff, "admin@atrium.example")
     expect(staff.get_by_role("heading", name="Welcome, Ada Administrator")).to_be_visible()
-    navbar = staff.get_by_role("navigation").first
-    navbar.get_by_role("link", name="System").click()
-    navbar.get_by_role("link", name="Outbox", exact=True).click()
+    open_menu(staff, "System", "Outbox")
     expect(staff).to_have_url(re.compile(re.escape(live_server) + r"/admin/outbox/"))
     row = (
         staff.locator("table.model-list tbody tr")
