@@ -71,6 +71,21 @@ def test_nobody_grants_what_they_do_not_hold(app):
             create_role(anna.company, carl, name="Approvers+", permissions=["approve_orders"])
 
 
+def test_a_held_role_stays_when_an_admin_who_cannot_grant_it_edits_the_user(app):
+    with app.app_context():
+        anna = f.user("anna.admin@acme.example")
+        desk = create_role(anna.company, anna, name="People desk", permissions=["manage_users"])
+        carl = f.user("carl.ccm@acme.example")
+        assign_roles(carl, [desk], anna)
+        alice = f.user("alice.approver@acme.example")
+        approver = f.role("approver")
+        assign_roles(alice, [approver, desk], carl)  # Approver was hers already: it stays
+        db.session.flush()
+        assert {r.key or r.name for r in alice.roles} == {"buyer", "approver", "People desk"}
+        with pytest.raises(NotPermitted, match="Approver"):
+            assign_roles(f.user("ben.buyer@acme.example"), [approver], carl)
+
+
 def test_roles_always_keep_buyer_and_admins_keep_their_own_admin_role(app):
     with app.app_context():
         anna = f.user("anna.admin@acme.example")
@@ -174,13 +189,13 @@ def test_invite_list_reports_each_line_and_valid_lines_go_through(app):
         data = "new1@acme.example\n\nben.buyer@acme.example\ndave.new@acme.example\nnot an address\n" \
                "NEW1@acme.example;gina.admin@globex.example\n".encode()
         results = invite_many(anna.company, anna, read_address_list(data), f.role("buyer"))
-        assert [(r.text, r.outcome) for r in results] == [
-            ("new1@acme.example", "invited"),
-            ("ben.buyer@acme.example", "already a member"),
-            ("dave.new@acme.example", "already invited"),
-            ("not an address", "invalid address"),
-            ("NEW1@acme.example", "duplicate in list"),
-            ("gina.admin@globex.example", "already a member"),
+        assert [(r.number, r.text, r.outcome) for r in results] == [
+            (1, "new1@acme.example", "invited"),
+            (3, "ben.buyer@acme.example", "already a member"),
+            (4, "dave.new@acme.example", "already invited"),
+            (5, "not an address", "invalid address"),
+            (6, "NEW1@acme.example", "duplicate in list"),
+            (6, "gina.admin@globex.example", "already a member"),
         ]
         pending = db.session.scalars(select(Invitation.email).where(Invitation.state == "pending")).all()
         assert sorted(pending) == ["dave.new@acme.example", "new1@acme.example"]
