@@ -9,7 +9,7 @@ PG_HOST ?= 127.0.0.1
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-services services chromium clean
+.PHONY: install run test test-services services chromium bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,9 @@ test-services: install chromium services  ## the same suite on PostgreSQL + Redi
 	  $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	dropdb -h $(PG_HOST) -U postgres --if-exists $$db; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
+
+bench: install  ## time the busiest list pages on a company with 500 users (SQL statements per request too)
+	$(PY) bench/pages.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from backoffice.pages import form_id, load_or_404, optional_row, run_and_redirect, staff_actor
@@ -27,9 +27,10 @@ from models.members import grantable_roles
 from models.permissions import BuiltinRole
 from models.shops import AddressBookMode, ShopAssignment
 from models.staff import StaffUser
-from models.users import CompanyUser
+from models.users import CompanyUser, Role
 
 AUDIT_ENTRIES = 10
+MEMBERS_SHOWN = 25
 CHECKOUT_FLAGS = ("require_approval", "block_checkout")
 CHECKOUT_AMOUNTS = ("require_approval_over", "block_checkout_over")
 ADDRESS_INPUTS = ("kind", "label", "line1", "line2", "postal_code", "city", "country", "is_default")
@@ -43,23 +44,48 @@ def load_company(company_id: int) -> Company | None:
             joinedload(Company.default_service_rep),
             selectinload(Company.business_units).joinedload(BusinessUnit.service_rep),
             selectinload(Company.addresses),
-            selectinload(Company.users).options(
-                selectinload(CompanyUser.roles),
-                joinedload(CompanyUser.business_unit),
-                selectinload(CompanyUser.shop_assignments).joinedload(ShopAssignment.shop),
-            ),
         )
     )
+
+
+def members(company_id: int) -> tuple[list[CompanyUser], int, int]:
+    """The first members by name (with what the table shows), and how many there are, active or not."""
+    shown = db.session.scalars(
+        select(CompanyUser).where(CompanyUser.company_id == company_id)
+        .order_by(CompanyUser.last_name, CompanyUser.first_name, CompanyUser.id).limit(MEMBERS_SHOWN)
+        .options(
+            selectinload(CompanyUser.roles),
+            joinedload(CompanyUser.business_unit),
+            selectinload(CompanyUser.shop_assignments).joinedload(ShopAssignment.shop),
+        )
+    ).all()
+    total, active = db.session.execute(
+        select(func.count(CompanyUser.id), func.count(CompanyUser.id).filter(CompanyUser.active.is_(True)))
+        .where(CompanyUser.company_id == company_id)
+    ).one()
+    return shown, total, active
+
+
+def account_admins(company_id: int) -> list[CompanyUser]:
+    return db.session.scalars(
+        select(CompanyUser).join(CompanyUser.roles)
+        .where(CompanyUser.company_id == company_id, Role.key == BuiltinRole.ACCOUNT_ADMIN.value)
+        .order_by(CompanyUser.last_name, CompanyUser.first_name)
+    ).all()
 
 
 def company_page_context(company: Company, actor) -> dict:
     """Everything the company page shows besides the company itself."""
     mode = address_book_mode(company)
-    admins = [u for u in company.users if u.has_role(BuiltinRole.ACCOUNT_ADMIN)]
+    shown, total, active = members(company.id)
     billing = [a for a in company.addresses if a.kind == "billing"]
     return {
         "company": company,
-        "contacts": admins,
+        "contacts": account_admins(company.id),
+        "members": shown,
+        "member_count": total,
+        "active_count": active,
+        "members_url": url_for("company_users.index_view", flt0_company_id_equals=company.id),
         "billing": next((a for a in billing if a.is_default), billing[0] if billing else None),
         "invitations": pending_invitations(company.id),
         "audit_entries": last_audit_entries(company.id),
