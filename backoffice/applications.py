@@ -37,7 +37,8 @@ class CompanyApplicationView(WorkflowSubjectView):
     can_delete = False
     named_filter_urls = True
     column_list = ("created_at", "company_name", "first_name", "last_name", "email", "country", "shop", "state")
-    column_labels = {"company_name": "Company", "created_at": "Received"}
+    column_labels = {"company_name": "Company", "created_at": "Received", "vat_id": "VAT ID", "email": "E-mail",
+                     "line1": "Address line 1", "line2": "Address line 2", "company": "Company account"}
     column_details_list = (
         "state", "company_name", "vat_id", "first_name", "last_name", "email", "phone",
         "line1", "line2", "postal_code", "city", "country", "shop", "company", "created_at",

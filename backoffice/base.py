@@ -48,6 +48,7 @@ class StaffModelView(ModelView):
     page_size = 20
     can_set_page_size = True
     can_view_details = True
+    details_template = "backoffice/details.html"
     # Deletion goes through the model hooks, never a bulk SQL delete.
     fast_mass_delete = False
     filter_converter = AtriumFilterConverter()

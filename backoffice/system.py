@@ -144,7 +144,7 @@ class OutboxView(StaffModelView):
     column_default_sort = ("created_at", True)
     column_formatters_detail = {
         "body_html": _mail_body,
-        "body_text": lambda v, c, m, n: Markup(f"<pre class='mb-0'>{escape(m.body_text)}</pre>"),
+        "body_text": lambda v, c, m, n: Markup(f"<pre class='mb-0' style='white-space: pre-wrap; word-break: break-word'>{escape(m.body_text)}</pre>"),
     }
 
 

@@ -75,6 +75,7 @@ class WorkflowSubjectView(LiveFilterOptions, StaffModelView):
             "history": history_of(model),
             "state_labels": self._state_labels,
             "state_label": self._state_labels.get(model.state, model.state),
+            "state_colour": BADGES.get(model.state, "info"),
             "can_edit_workflows": staff_actor().can(StaffPerm.MANAGE_WORKFLOWS),
         }
 

@@ -14,15 +14,11 @@ from sqlalchemy import func, select
 from extensions import db
 from models.companies import Company
 
-from tests.browser import (  # noqa: F401  (fixtures)
+from tests.browser_tests.support import (
     DEMO_PASSWORD,
+    alert,
     assert_page_healthy,
-    browser,
-    live_app,
-    live_server,
-    new_context,
     open_menu,
-    page,
     screenshot,
     sign_in_portal,
     sign_in_staff,
@@ -30,10 +26,6 @@ from tests.browser import (  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 
-
-def alert(page, text: str):
-    """The flash message carrying ``text``."""
-    return page.get_by_role("alert").filter(has_text=text)
 
 
 def test_portal_sign_in_edit_profile_and_sign_out(page, live_server):
