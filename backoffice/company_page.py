@@ -17,17 +17,16 @@ from models.addresses import address_book_mode, add_address, delete_address, for
 from models.audit import AuditEvent
 from models.base import DomainError
 from models.companies import (
-    Address, BusinessUnit, Company, CompanyStatus, delete_business_unit, save_business_unit,
+    Address, BusinessUnit, Company, CompanyStatus, account_admins, delete_business_unit, save_business_unit,
     set_company_status, set_default_service_rep, update_company,
 )
 from models.invitations import (
     Invitation, InvitationState, invite, invite_many, read_address_list, resend_invitation, revoke_invitation,
 )
 from models.members import grantable_roles
-from models.permissions import BuiltinRole
 from models.shops import AddressBookMode, ShopAssignment
 from models.staff import StaffUser
-from models.users import CompanyUser, Role
+from models.users import CompanyUser
 
 AUDIT_ENTRIES = 10
 MEMBERS_SHOWN = 25
@@ -64,14 +63,6 @@ def members(company_id: int) -> tuple[list[CompanyUser], int, int]:
         .where(CompanyUser.company_id == company_id)
     ).one()
     return shown, total, active
-
-
-def account_admins(company_id: int) -> list[CompanyUser]:
-    return db.session.scalars(
-        select(CompanyUser).join(CompanyUser.roles)
-        .where(CompanyUser.company_id == company_id, Role.key == BuiltinRole.ACCOUNT_ADMIN.value)
-        .order_by(CompanyUser.last_name, CompanyUser.first_name)
-    ).all()
 
 
 def company_page_context(company: Company, actor) -> dict:

@@ -33,6 +33,13 @@ def actor_fields(actor) -> dict:
     return {"actor_kind": actor.kind, "actor_id": actor.id, "actor_label": str(actor)}
 
 
+def actor_name(actor) -> str:
+    """How a person is named in mail: "Anna Admin", or "Atrium" for the system."""
+    if actor is None:
+        return "Atrium"
+    return getattr(actor, "full_name", None) or getattr(actor, "name", None) or str(actor)
+
+
 def record(actor, action: str, *, company_id=None, target=None, **details) -> AuditEvent:
     """Add an audit row in the current transaction."""
     event = AuditEvent(

@@ -112,14 +112,37 @@ class Address(CompanyOwned, db.Model):
 
 
 def set_company_status(company: Company, status: CompanyStatus, actor) -> None:
-    """Activate or deactivate a company. Users of an inactive company cannot sign in."""
+    """Staff activate or deactivate a company. Users of an inactive company cannot sign in;
+    its account admins are told by mail."""
+    from models.access import is_staff
     from models.audit import record
+    from models.base import NotPermitted
+    from models.mail import queue_mail
 
+    if actor is not None and not is_staff(actor):
+        raise NotPermitted("Companies are activated and deactivated by Atrium staff.")
     if company.status == status.value:
         return
     before = company.status
     company.status = status.value
     record(actor, "company.status_changed", company_id=company.id, target=company, before=before, after=status.value)
+    subject = f"{company.name} is {'active in Atrium again' if company.is_active else 'deactivated in Atrium'}"
+    for admin in account_admins(company.id):
+        queue_mail(admin.email, "company_status", subject=subject, user=admin, company=company)
+
+
+def account_admins(company_id: int) -> list:
+    """The company's active Account Admins, by name."""
+    from models.permissions import BuiltinRole
+    from models.users import CompanyUser, Role
+
+    return db.session.scalars(
+        db.select(CompanyUser).join(CompanyUser.roles)
+        .where(CompanyUser.company_id == company_id, CompanyUser.active.is_(True),
+               Role.key == BuiltinRole.ACCOUNT_ADMIN.value)
+        .order_by(CompanyUser.last_name, CompanyUser.first_name)
+        .execution_options(unscoped=True)
+    ).all()
 
 
 COMPANY_FIELDS = ("name", "vat_id")

@@ -117,6 +117,7 @@ def assign_roles(user: CompanyUser, roles: list[Role], actor) -> None:
     user.roles = new_roles
     record(actor, "user.roles_changed", company_id=user.company_id, target=user,
            before=before, after=[r.name for r in new_roles])
+    tell_user(user, actor, [f"Your roles are now {', '.join(r.name for r in new_roles)} (before: {', '.join(before)})."])
 
 
 def parse_amount(raw, label: str) -> Decimal | None:
@@ -150,6 +151,19 @@ def set_budget(user: CompanyUser, actor, *, budget_amount, budget_period, order_
     user.budget_amount, user.budget_period, user.order_spend_limit = amount, period if amount is not None else None, limit
     record(actor, "user.budget_changed", company_id=user.company_id, target=user, before=before,
            after={"budget": str(amount), "period": user.budget_period, "limit": str(limit)})
+    budget = f"{amount} {user.budget_period.replace('_', '-')}" if amount is not None else "no budget"
+    tell_user(user, actor, [f"Budget: {budget}.", f"Order spend limit: {limit if limit is not None else 'none'}."])
+
+
+def tell_user(user: CompanyUser, actor, changes: list[str]) -> None:
+    """Mail ``user`` what someone else changed on their account."""
+    from models.audit import actor_name
+    from models.mail import queue_mail
+
+    if actor is not None and getattr(actor, "kind", "") == "company" and actor.id == user.id:
+        return
+    queue_mail(user.email, "account_changed", subject=f"Your Atrium account at {user.company.name} changed",
+               user=user, by=actor_name(actor), changes=changes)
 
 
 def set_business_unit(user: CompanyUser, actor, unit) -> None:

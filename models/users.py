@@ -184,10 +184,15 @@ def set_user_active(user: CompanyUser, active: bool, actor) -> None:
         return
     if not active and actor is not None and getattr(actor, "kind", None) == "company" and actor.id == user.id:
         raise DomainError("You cannot deactivate your own account.")
+    from models.audit import actor_name
+    from models.mail import queue_mail
+
     user.active = active
     if not active:
         end_sessions(user)
     record(actor, "user.activated" if active else "user.deactivated", company_id=user.company_id, target=user)
+    queue_mail(user.email, "account_status", user=user, by=actor_name(actor),
+               subject=f"Your Atrium account is {'active again' if active else 'deactivated'}")
 
 
 def set_customer_type(user: CompanyUser, actor, customer_type: str) -> None:

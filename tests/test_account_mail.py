@@ -1,0 +1,69 @@
+"""People hear about changes to their account and company: each change writes one mail to the outbox."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from extensions import db
+from models.base import NotPermitted
+from models.companies import CompanyStatus, set_company_status
+from models.mail import OutboxMessage
+from models.members import assign_roles, change_user_active, set_budget
+from tests import factories as f
+from tests.conftest import csrf_token, login
+
+
+def _mail_to(email: str) -> list[OutboxMessage]:
+    return db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.recipient == email).order_by(OutboxMessage.id)
+    ).all()
+
+
+def test_deactivation_in_the_portal_mails_the_user_and_reactivation_too(app, client):
+    with app.app_context():
+        ben_id = f.user("ben.buyer@acme.example").id
+    login(client, "anna.admin@acme.example")
+    for active in ("0", "1"):
+        page = client.get(f"/account/users/{ben_id}")
+        client.post(f"/account/users/{ben_id}/active",
+                    data={"active": active, "csrf_token": csrf_token(page.get_data(as_text=True))})
+    with app.app_context():
+        mail = _mail_to("ben.buyer@acme.example")
+        assert [m.subject for m in mail] == [
+            "Your Atrium account is deactivated", "Your Atrium account is active again"]
+        assert "deactivated by Anna Admin" in mail[0].body_text
+        assert "/login" in mail[1].body_text
+
+
+def test_role_and_budget_changes_are_mailed_to_the_user_not_to_the_actor_themself(app):
+    with app.app_context():
+        anna, ben = f.user("anna.admin@acme.example"), f.user("ben.buyer@acme.example")
+        assign_roles(ben, [f.role("approver")], anna)
+        set_budget(ben, anna, budget_amount="1500.00", budget_period="monthly", order_spend_limit="250")
+        set_budget(anna, anna, budget_amount="9000", budget_period="yearly", order_spend_limit="")
+        db.session.flush()
+        bodies = [m.body_text for m in _mail_to("ben.buyer@acme.example")]
+        assert len(bodies) == 2
+        assert "Your roles are now Buyer, Approver (before: Buyer)." in bodies[0]
+        assert "Budget: 1500.00 monthly." in bodies[1] and "Order spend limit: 250.00." in bodies[1]
+        assert _mail_to("anna.admin@acme.example") == []
+
+
+def test_company_deactivation_mails_its_account_admins_and_only_staff_may_do_it(app):
+    with app.app_context():
+        acme, admin = f.company("Acme Industrial"), f.staff("admin@atrium.example")
+        with pytest.raises(NotPermitted):
+            set_company_status(acme, CompanyStatus.INACTIVE, f.user("anna.admin@acme.example"))
+        set_company_status(acme, CompanyStatus.INACTIVE, admin)
+        db.session.flush()
+        assert [m.subject for m in _mail_to("anna.admin@acme.example")] == ["Acme Industrial is deactivated in Atrium"]
+        assert _mail_to("ben.buyer@acme.example") == []
+
+
+def test_a_refused_deactivation_writes_no_mail(app):
+    with app.app_context():
+        ben = f.user("ben.buyer@acme.example")
+        with pytest.raises(NotPermitted):
+            change_user_active(f.user("anna.admin@acme.example"), False, ben)
+        db.session.flush()
+        assert _mail_to("anna.admin@acme.example") == []
