@@ -315,3 +315,21 @@ def test_a_held_role_is_not_deleted_and_builtin_roles_are_not_editable(app, logi
     assert _post(client, f"/account/roles/{ids['buyer']}/delete").status_code == 404
     with app.app_context():
         assert f.role("People desk") is not None
+
+
+def test_accepting_an_invitation_while_signed_in_as_someone_else_is_refused(app, login_as):
+    client = login_as(ANNA)
+    _invite_one(client, "newbie@acme.example", _role_id(app))
+    with app.app_context():
+        link = _latest_link("newbie@acme.example")
+    page = client.get(link)
+    assert page.status_code == 409
+    assert ("You are signed in as anna.admin@acme.example. Sign out first to accept the invitation for "
+            "newbie@acme.example.") in _text(page)
+    answer = client.post(link, data={"csrf_token": _token(client), "first_name": "New", "last_name": "Bie",
+                                     "password": "a-long-password-1", "confirm": "a-long-password-1"})
+    assert answer.status_code == 409
+    with app.app_context():
+        assert _pending("newbie@acme.example") is not None
+        assert f.user("newbie@acme.example") is None
+        assert f.user(ANNA).first_name == "Anna"
