@@ -24,7 +24,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 def configure(app: Flask, test_config: dict | None) -> None:
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(settings.defaults(app.instance_path))
-    app.config["PASSWORD_HASH_METHOD"] = "scrypt"
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(settings.from_environment())
     if test_config:

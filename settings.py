@@ -46,6 +46,8 @@ def defaults(instance_path: str) -> dict:
         "LOGIN_FAILURE_WINDOW_MINUTES": 15,
         "PASSWORD_RESET_HOURS": 2,
         "PASSWORD_MIN_LENGTH": 10,
+        # werkzeug's scrypt (N=2**15, r=8, p=1); tests override it with a fast hash.
+        "PASSWORD_HASH_METHOD": "scrypt",
         "AUTO_SEED_DEMO": False,
     }
 
