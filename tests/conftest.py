@@ -106,6 +106,15 @@ def login_as(client):
     return _login
 
 
+@pytest.fixture
+def smtp_inbox():
+    """A real SMTP server on a free loopback port; yields its inbox (``.port`` set)."""
+    from tests.mail_servers import smtp_server
+
+    with smtp_server() as inbox:
+        yield inbox
+
+
 @contextmanager
 def count_queries(app):
     """Count SQL statements sent while the block runs."""

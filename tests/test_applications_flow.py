@@ -1,102 +1,58 @@
 """Company applications in the back office: the worklist, hold / accept / reject, history, refusals."""
 from __future__ import annotations
 
-import json
 import re
-from html import unescape
 
 import pytest
 from sqlalchemy import func, select
 
 from extensions import db
-from models.applications import CompanyApplication, submit_application
 from models.companies import Company
 from models.permissions import BuiltinRole, StaffRole
 from models.staff import StaffUser
 from models.users import CompanyUser
 from models.workflows import WorkflowHistory, fire, get_workflow
 from tests import factories as f
-from tests.backoffice_forms import flashes, follow, form_values, outbox, text
+from tests.backoffice_forms import (
+    APPLICATIONS,
+    TRANSITION,
+    application_details,
+    filter_arg,
+    fire_from_page,
+    flashes,
+    follow,
+    get_application,
+    outbox,
+    reason_options,
+    submit_demo_application,
+    text,
+    transition_form,
+)
 from tests.conftest import count_queries, csrf_token, login
-
-LIST = "/admin/applications/"
-TRANSITION = "/admin/applications/transition/"
-APPLICATION = {
-    "company_name": "Hooli", "vat_id": "US-99", "first_name": "Gavin", "last_name": "Belson",
-    "email": "gavin@hooli.example", "line1": "1 Hooli Way", "postal_code": "94043",
-    "city": "Mountain View", "country": "us",
-}
-
-
-def _apply(app, **data) -> int:
-    with app.app_context():
-        application = submit_application(f.shop("atrium-us"), dict(APPLICATION, **data))
-        db.session.commit()
-        return application.id
-
-
-def _application(app, application_id: int) -> CompanyApplication:
-    return db.session.get(CompanyApplication, application_id)
-
-
-def _details(client, application_id: int) -> str:
-    response = client.get(f"{LIST}details/?id={application_id}")
-    assert response.status_code == 200
-    return response.get_data(as_text=True)
-
-
-def transition_form(html: str, key: str) -> dict[str, str]:
-    """The values of the form that fires transition ``key`` on a details page."""
-    for chunk in html.split("<form")[1:]:
-        if f'name="transition" value="{key}"' in chunk:
-            return form_values("<form" + chunk.split("</form>")[0] + "</form>", TRANSITION)
-    raise AssertionError(f"no button for the transition {key!r}")
-
-
-def reason_options(html: str, key: str) -> dict[str, str]:
-    """label -> id of the reasons offered on the form of transition ``key``."""
-    chunk = next(c for c in html.split("<form")[1:] if f'name="transition" value="{key}"' in c)
-    return {unescape(label): value for value, label in re.findall(r'<option value="(\d+)">([^<]+)</option>', chunk)}
-
-
-def fire_from_page(client, application_id: int, key: str, reason: str | None = None, comment: str = ""):
-    """Open the application as staff would, fill in the transition's form and submit it."""
-    html = _details(client, application_id)
-    data = transition_form(html, key)
-    if reason is not None:
-        data["reason_id"] = reason_options(html, key)[reason]
-    data["comment"] = comment
-    return client.post(TRANSITION, data=data)
-
-
-def filter_arg(html: str, group: str, operation: str = "equals") -> str:
-    """The URL argument of a list filter, read from the list page like the filter widget does."""
-    groups = json.loads(unescape(re.search(r'id="filter-groups-data"[^>]*>(.*?)</div>', html, re.S).group(1)))
-    return next(item["arg"] for item in groups[group] if item["operation"] == operation)
 
 
 def test_worklist_filters_by_state_with_the_workflow_labels(app, login_as):
-    held = _apply(app, company_name="Hold Co", email="h@hold.example")
-    _apply(app)
+    held = submit_demo_application(app, company_name="Hold Co", email="h@hold.example")
+    submit_demo_application(app)
     with app.app_context():
-        fire(_application(app, held), "hold", f.staff("admin@atrium.example"))
+        fire(get_application(app, held), "hold", f.staff("admin@atrium.example"))
         db.session.commit()
     client = login_as("admin@atrium.example")
-    page = client.get(LIST).get_data(as_text=True)
+    page = client.get(APPLICATIONS).get_data(as_text=True)
     assert {"Hooli", "Hold Co", "Umbrella Supplies"} <= set(re.findall(r'details/\?id=\d+[^"]*">([^<]+)</a>', page))
     arg = filter_arg(page, "State")
     assert '["on_hold", "On hold"]' in page
-    on_hold = text(client.get(f"{LIST}?flt0_{arg}=on_hold").get_data(as_text=True))
+    on_hold = text(client.get(f"{APPLICATIONS}?flt0_{arg}=on_hold").get_data(as_text=True))
     assert "Hold Co" in on_hold and "Hooli" not in on_hold and "Umbrella" not in on_hold
     assert "List (1)" in on_hold
-    new = text(client.get(f"{LIST}?flt0_{arg}=new").get_data(as_text=True))
+    new = text(client.get(f"{APPLICATIONS}?flt0_{arg}=new").get_data(as_text=True))
     assert "Hooli" in new and "Umbrella Supplies" in new and "Hold Co" not in new
 
 
 def test_hold_with_a_reason_from_the_list_mails_the_contact_and_shows_in_history(app, login_as):
-    application_id = _apply(app)
+    application_id = submit_demo_application(app)
     client = login_as("admin@atrium.example")
-    html = _details(client, application_id)
+    html = application_details(client, application_id)
     assert "Incomplete information" in reason_options(html, "hold")
     response = fire_from_page(client, application_id, "hold", reason="Incomplete information", comment="Send your VAT id.")
     page = follow(client, response)
@@ -105,13 +61,13 @@ def test_hold_with_a_reason_from_the_list_mails_the_contact_and_shows_in_history
     assert "New → On hold" in history and "Reason: Incomplete information" in history
     assert "Send your VAT id." in history and "Ada Administrator" in history
     with app.app_context():
-        assert _application(app, application_id).state == "on_hold"
+        assert get_application(app, application_id).state == "on_hold"
         mail = outbox("gavin@hooli.example", "application_on_hold")
         assert len(mail) == 1 and mail[0].subject == "Your Atrium application is on hold"
 
 
 def test_accept_creates_an_active_company_and_the_invitation_makes_the_contact_account_admin(app, login_as):
-    application_id = _apply(app)
+    application_id = submit_demo_application(app)
     client = login_as("admin@atrium.example")
     page = follow(client, fire_from_page(client, application_id, "accept"))
     assert "Accept: Hooli (Gavin Belson) is now Accepted." in flashes(page)
@@ -119,7 +75,7 @@ def test_accept_creates_an_active_company_and_the_invitation_makes_the_contact_a
         company = f.company("Hooli")
         assert company.status == "active" and company.shop.code == "atrium-us" and company.vat_id == "US-99"
         assert [(a.kind, a.city, a.is_default) for a in company.addresses] == [("billing", "Mountain View", True)]
-        assert _application(app, application_id).company_id == company.id
+        assert get_application(app, application_id).company_id == company.id
         company_id = company.id
         mail = outbox("gavin@hooli.example", "invitation")
         assert len(mail) == 1 and "Hooli" in mail[0].subject
@@ -144,14 +100,14 @@ def test_accept_creates_an_active_company_and_the_invitation_makes_the_contact_a
 
 
 def test_reject_mails_the_reason_picked_from_the_list(app, login_as):
-    application_id = _apply(app)
+    application_id = submit_demo_application(app)
     client = login_as("support@atrium.example")
     page = follow(client, fire_from_page(client, application_id, "reject", reason="Outside our sales regions",
                                          comment="We do not ship to your region yet."))
     assert "Reject: Hooli (Gavin Belson) is now Rejected." in flashes(page)
     assert "No further steps from this status." in text(page)
     with app.app_context():
-        assert _application(app, application_id).state == "rejected"
+        assert get_application(app, application_id).state == "rejected"
         assert f.company("Hooli") is None
         mail = outbox("gavin@hooli.example", "application_rejected")
         assert len(mail) == 1 and mail[0].subject == "Your Atrium application was not accepted"
@@ -160,30 +116,30 @@ def test_reject_mails_the_reason_picked_from_the_list(app, login_as):
 
 
 def test_reject_without_a_reason_is_refused_and_nothing_changes(app, login_as):
-    application_id = _apply(app)
+    application_id = submit_demo_application(app)
     client = login_as("admin@atrium.example")
-    data = transition_form(_details(client, application_id), "reject")
+    data = transition_form(application_details(client, application_id), "reject")
     assert data["reason_id"] == ""
     page = follow(client, client.post(TRANSITION, data=data))
     assert "Pick a reason for this step." in flashes(page)
     with app.app_context():
-        assert _application(app, application_id).state == "new"
+        assert get_application(app, application_id).state == "new"
         assert outbox("gavin@hooli.example", "application_rejected") == []
 
 
 @pytest.mark.parametrize("raw_reason", ["999999", "abc"])
 def test_a_reason_not_in_the_list_is_refused(app, login_as, raw_reason):
-    application_id = _apply(app)
+    application_id = submit_demo_application(app)
     client = login_as("admin@atrium.example")
-    data = dict(transition_form(_details(client, application_id), "reject"), reason_id=raw_reason)
+    data = dict(transition_form(application_details(client, application_id), "reject"), reason_id=raw_reason)
     page = follow(client, client.post(TRANSITION, data=data))
     assert "That reason is not in the list of reasons." in flashes(page)
     with app.app_context():
-        assert _application(app, application_id).state == "new"
+        assert get_application(app, application_id).state == "new"
 
 
 def test_history_lists_every_change_in_order(app, login_as):
-    application_id = _apply(app)
+    application_id = submit_demo_application(app)
     client = login_as("admin@atrium.example")
     fire_from_page(client, application_id, "hold", comment="Checking the register.")
     fire_from_page(client, application_id, "reopen")
@@ -201,9 +157,9 @@ def test_history_lists_every_change_in_order(app, login_as):
 
 
 def test_a_move_not_possible_from_the_current_state_is_refused(app, login_as):
-    application_id = _apply(app)
+    application_id = submit_demo_application(app)
     client = login_as("admin@atrium.example")
-    data = transition_form(_details(client, application_id), "accept")
+    data = transition_form(application_details(client, application_id), "accept")
     follow(client, client.post(TRANSITION, data=data))
     page = follow(client, client.post(TRANSITION, data=data))  # a second click, e.g. from a stale tab
     assert "“accept” is not possible while the company application is Accepted." in flashes(page)
@@ -215,15 +171,15 @@ def test_a_move_not_possible_from_the_current_state_is_refused(app, login_as):
 
 
 def test_accept_refused_when_the_contact_already_has_an_account_changes_nothing(app, login_as):
-    application_id = _apply(app)
+    application_id = submit_demo_application(app)
     with app.app_context():
-        _application(app, application_id).email = "ben.buyer@acme.example"  # signed up meanwhile
+        get_application(app, application_id).email = "ben.buyer@acme.example"  # signed up meanwhile
         db.session.commit()
     client = login_as("admin@atrium.example")
     page = follow(client, fire_from_page(client, application_id, "accept"))
     assert "ben.buyer@acme.example is already a member of another company." in flashes(page)
     with app.app_context():
-        assert _application(app, application_id).state == "new"
+        assert get_application(app, application_id).state == "new"
         assert f.company("Hooli") is None
         assert db.session.scalars(select(WorkflowHistory).where(WorkflowHistory.subject_id == application_id)).all() == []
 
@@ -239,65 +195,65 @@ def _catalog_manager(app) -> None:
 
 
 def test_staff_without_the_permission_get_403_on_transitions(app, client):
-    application_id = _apply(app)
+    application_id = submit_demo_application(app)
     _catalog_manager(app)
     assert login(client, "cat@atrium.example", path="/admin/login/").status_code == 302
     token = csrf_token(client.get("/admin/login/", follow_redirects=True).get_data(as_text=True))
-    assert client.get(f"{LIST}details/?id={application_id}").status_code == 403
+    assert client.get(f"{APPLICATIONS}details/?id={application_id}").status_code == 403
     response = client.post(TRANSITION, data={"csrf_token": token, "id": application_id, "transition": "accept"})
     assert response.status_code == 403
     with app.app_context():
-        assert _application(app, application_id).state == "new" and f.company("Hooli") is None
+        assert get_application(app, application_id).state == "new" and f.company("Hooli") is None
 
 
 def test_a_transition_limited_to_another_permission_is_403_for_support(app, login_as):
-    application_id = _apply(app)
+    application_id = submit_demo_application(app)
     with app.app_context():
         for transition in get_workflow("company_application").transitions:
             if transition.key == "accept":
                 transition.permission = "manage_workflows"
         db.session.commit()
     client = login_as("support@atrium.example")
-    html = _details(client, application_id)
+    html = application_details(client, application_id)
     assert 'value="accept"' not in html and 'value="hold"' in html
     data = dict(transition_form(html, "hold"), transition="accept")
     response = client.post(TRANSITION, data=data)
     assert response.status_code == 403
     assert "Your roles do not allow this step." in response.get_data(as_text=True)
     with app.app_context():
-        assert _application(app, application_id).state == "new" and f.company("Hooli") is None
+        assert get_application(app, application_id).state == "new" and f.company("Hooli") is None
 
 
 def test_unknown_application_is_404_and_a_missing_csrf_token_is_refused(app, login_as):
-    application_id = _apply(app)
+    application_id = submit_demo_application(app)
     client = login_as("admin@atrium.example")
-    data = transition_form(_details(client, application_id), "accept")
+    data = transition_form(application_details(client, application_id), "accept")
     assert client.post(TRANSITION, data=dict(data, id="999999")).status_code == 404
     assert client.post(TRANSITION, data=dict(data, id="")).status_code == 404
-    assert client.get(f"{LIST}details/?id=999999").status_code in (302, 404)
+    assert client.get(f"{APPLICATIONS}details/?id=999999").status_code in (302, 404)
     response = client.post(TRANSITION, data={k: v for k, v in data.items() if k != "csrf_token"})
     assert response.status_code == 400
     assert "sent without its security token" in response.get_data(as_text=True)
     with app.app_context():
-        assert _application(app, application_id).state == "new"
+        assert get_application(app, application_id).state == "new"
 
 
 def test_worklist_runs_a_flat_number_of_statements(app, login_as):
     client = login_as("admin@atrium.example")
-    client.get(LIST)
+    client.get(APPLICATIONS)
     with count_queries(app) as small:
-        assert client.get(LIST).status_code == 200
+        assert client.get(APPLICATIONS).status_code == 200
     for n in range(6):
-        _apply(app, company_name=f"Bulk {n}", email=f"bulk{n}@bulk.example")
+        submit_demo_application(app, company_name=f"Bulk {n}", email=f"bulk{n}@bulk.example")
     with count_queries(app) as large:
-        page = client.get(LIST).get_data(as_text=True)
+        page = client.get(APPLICATIONS).get_data(as_text=True)
     assert "Bulk 5" in page
     assert len(large) == len(small), (len(small), len(large))
 
 
 def test_the_new_company_page_shows_the_contacts_pending_invitation(app, login_as):
     """Until the contact accepts, the company has no members and one pending admin invitation."""
-    application_id = _apply(app)
+    application_id = submit_demo_application(app)
     client = login_as("admin@atrium.example")
     fire_from_page(client, application_id, "accept")
     with app.app_context():

@@ -1,7 +1,6 @@
-"""Sign-in, sign-out and password reset through the portal and the back office doors."""
+"""Sign-in and sign-out through the portal and the back office doors, sessions and request guards."""
 from __future__ import annotations
 
-import html
 from datetime import timedelta
 
 import pytest
@@ -9,50 +8,20 @@ from sqlalchemy import func, select
 
 from app import create_app
 from extensions import db
-from models.auth import LoginFailure, PasswordResetToken, hash_password
+from models.auth import LoginFailure, hash_password
 from models.base import utcnow
 from models.companies import CompanyStatus, set_company_status
-from models.mail import OutboxMessage
 from models.shops import set_assignment_state
-from models.users import set_user_active
 from tests import factories as f
 from tests.conftest import DEMO_PASSWORD, csrf_token, login
+from tests.sign_in_pages import deactivate_ben, post_form, signed_in, staff_actor, staff_signed_in, text, user_row
 
 BAD_CREDENTIALS = "No account matches that e-mail and password."
-NEW_PASSWORD = "a-new-long-password"
-
-
-def text(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-def post_form(client, path: str, data: dict, form_page: str | None = None):
-    """Post ``data`` with the CSRF token of the page that shows the form."""
-    token = csrf_token(client.get(form_page or path).get_data(as_text=True))
-    return client.post(path, data=dict(data, csrf_token=token))
-
-
-def signed_in(client) -> bool:
-    return client.get("/account").status_code == 200
-
-
-def staff_signed_in(client) -> bool:
-    return client.get("/admin/").status_code == 200
-
-
-def user_row(app, email: str) -> tuple:
-    with app.app_context():
-        user = f.user(email)
-        return user.session_version, user.last_login_at, user.password_hash, user.active
 
 
 def failures(app) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count(LoginFailure.id)))
-
-
-def staff_actor():
-    return f.staff("admin@atrium.example")
 
 
 # Portal door ------------------------------------------------------------------
@@ -76,10 +45,6 @@ def test_login_follows_next_only_within_the_site(client, target, landing):
     assert client.post(f"/login?next={target}", data=data).location == landing
 
 
-def _deactivate_ben():
-    set_user_active(f.user("ben.buyer@acme.example"), False, staff_actor())
-
-
 def _deactivate_acme():
     set_company_status(f.company("Acme Industrial"), CompanyStatus.INACTIVE, staff_actor())
 
@@ -92,7 +57,7 @@ def _disable_bens_shops():
 REFUSED_LOGINS = [
     ("unknown e-mail", None, "nobody@acme.example", DEMO_PASSWORD, BAD_CREDENTIALS),
     ("wrong password", None, "ben.buyer@acme.example", "not-the-password", BAD_CREDENTIALS),
-    ("deactivated user", _deactivate_ben, "ben.buyer@acme.example", DEMO_PASSWORD,
+    ("deactivated user", deactivate_ben, "ben.buyer@acme.example", DEMO_PASSWORD,
      "This account is deactivated. Ask your company's account admin to reactivate it."),
     ("deactivated company", _deactivate_acme, "ben.buyer@acme.example", DEMO_PASSWORD,
      "Acme Industrial is not active in Atrium, so its users cannot sign in."),
@@ -180,119 +145,6 @@ def test_the_back_office_door_is_throttled_too(app, client):
     assert response.status_code == 401 and "Too many failed sign-ins for this account" in text(response)
 
 
-# Password reset -----------------------------------------------------------------
-
-
-def request_reset(client, email: str):
-    return post_form(client, "/password-reset", {"email": email})
-
-
-def reset_link(app, email: str) -> str:
-    with app.app_context():
-        body = db.session.scalars(
-            select(OutboxMessage.body_text)
-            .where(OutboxMessage.recipient == email, OutboxMessage.template == "password_reset")
-            .order_by(OutboxMessage.id.desc())
-        ).first()
-    assert body, f"no reset mail for {email}"
-    return "/password-reset/" + body.split("/password-reset/")[1].split()[0]
-
-
-def choose_password(client, link: str, password=NEW_PASSWORD, confirm=None, form_page=None):
-    return post_form(client, link, {"password": password, "confirm": confirm or password}, form_page or link)
-
-
-def test_password_reset_by_mailed_link(app, client, run_jobs):
-    response = request_reset(client, "Ben.Buyer@acme.example")
-    assert response.status_code == 302
-    assert "a reset link is on its way. It works once." in text(client.get("/login"))
-    run_jobs()
-    link = reset_link(app, "ben.buyer@acme.example")
-    assert "New password" in text(client.get(link))
-    response = choose_password(client, link)
-    assert response.status_code == 302 and response.location == "/login"
-    assert "Your password is changed." in text(client.get("/login"))
-    assert login(client, "ben.buyer@acme.example").status_code == 401
-    assert login(client, "ben.buyer@acme.example", NEW_PASSWORD).status_code == 302
-
-
-def test_a_used_reset_link_cannot_be_used_again(app, client):
-    request_reset(client, "ben.buyer@acme.example")
-    link = reset_link(app, "ben.buyer@acme.example")
-    choose_password(client, link)
-    response = client.get(link)
-    assert response.status_code == 302 and response.location == "/password-reset"
-    assert "already been used" in text(client.get("/password-reset"))
-    before = user_row(app, "ben.buyer@acme.example")
-    response = choose_password(client, link, "yet-another-password", form_page="/password-reset")
-    assert response.status_code == 302 and response.location == "/password-reset"
-    assert user_row(app, "ben.buyer@acme.example") == before
-
-
-def test_an_expired_reset_link_is_refused(app, client):
-    request_reset(client, "ben.buyer@acme.example")
-    link = reset_link(app, "ben.buyer@acme.example")
-    with app.app_context():
-        db.session.execute(db.update(PasswordResetToken).values(expires_at=utcnow() - timedelta(minutes=1)))
-        db.session.commit()
-    before = user_row(app, "ben.buyer@acme.example")
-    response = client.get(link)
-    assert response.status_code == 302 and response.location == "/password-reset"
-    assert "This password reset link has expired. Ask for a new one." in text(client.get("/password-reset"))
-    assert choose_password(client, link, form_page="/password-reset").location == "/password-reset"
-    assert user_row(app, "ben.buyer@acme.example") == before
-
-
-def test_an_unknown_reset_link_is_refused(client):
-    response = client.get("/password-reset/not-a-real-token")
-    assert response.status_code == 302
-    assert "This password reset link is not valid." in text(client.get("/password-reset"))
-
-
-@pytest.mark.parametrize("email", ["nobody@acme.example", "admin@atrium.example", "ben.buyer@acme.example"])
-def test_reset_requests_answer_alike_and_mail_only_active_users(app, client, email):
-    if email == "ben.buyer@acme.example":
-        with app.app_context():
-            _deactivate_ben()
-            db.session.commit()
-    response = request_reset(client, email)
-    assert response.status_code == 302
-    assert "If that address belongs to an active account" in text(client.get("/login"))
-    with app.app_context():
-        sent = select(func.count()).where(OutboxMessage.recipient == email, OutboxMessage.template == "password_reset")
-        assert db.session.scalar(sent) == 0
-
-
-def test_a_malformed_reset_address_is_refused_by_the_form(client):
-    response = request_reset(client, "not an address")
-    assert response.status_code == 200 and "Enter a valid e-mail address." in text(response)
-
-
-@pytest.mark.parametrize("password,confirm,message", [
-    ("short", "short", "Choose a password of at least 10 characters."),
-    (NEW_PASSWORD, "something-else-entirely", "The two passwords do not match."),
-])
-def test_a_bad_new_password_keeps_the_link_usable(app, client, password, confirm, message):
-    request_reset(client, "ben.buyer@acme.example")
-    link = reset_link(app, "ben.buyer@acme.example")
-    before = user_row(app, "ben.buyer@acme.example")
-    response = choose_password(client, link, password, confirm)
-    assert response.status_code == 400 and message in text(response)
-    assert user_row(app, "ben.buyer@acme.example") == before
-    assert choose_password(client, link).status_code == 302
-
-
-def test_a_reset_ends_the_other_sessions_and_lifts_the_lock(app, client):
-    other = app.test_client()
-    login(other, "ben.buyer@acme.example")
-    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
-        login(client, "ben.buyer@acme.example", "wrong-password")
-    request_reset(client, "ben.buyer@acme.example")
-    choose_password(client, reset_link(app, "ben.buyer@acme.example"))
-    assert not signed_in(other)
-    assert login(client, "ben.buyer@acme.example", NEW_PASSWORD).status_code == 302
-
-
 # Sessions ---------------------------------------------------------------------
 
 
@@ -320,7 +172,7 @@ def test_a_copied_staff_cookie_stops_working_after_logout(app, client):
     assert thief.get("/admin/").location.startswith("/admin/login/")
 
 
-@pytest.mark.parametrize("end", [_deactivate_ben, _deactivate_acme, _disable_bens_shops],
+@pytest.mark.parametrize("end", [deactivate_ben, _deactivate_acme, _disable_bens_shops],
                          ids=["user deactivated", "company deactivated", "shop assignment disabled"])
 def test_deactivation_ends_a_live_session(app, client, end):
     login(client, "ben.buyer@acme.example")

@@ -1,7 +1,6 @@
-"""The company page of the back office: summary, members, invitations, units, status, checkout, audit."""
+"""The company page of the back office: summary, members, units, address book, status, checkout, audit."""
 from __future__ import annotations
 
-import io
 import re
 from decimal import Decimal
 
@@ -11,64 +10,24 @@ from sqlalchemy import select
 from extensions import db
 from models.audit import AuditEvent
 from models.companies import BusinessUnit, Company
-from models.invitations import Invitation, invite
+from models.invitations import invite
 from models.members import create_user
 from models.users import builtin_roles
 from tests import factories as f
-from tests.backoffice_forms import flashes, follow, form_values, outbox, text
+from tests.backoffice_forms import (
+    COMPANIES,
+    company_id,
+    company_page,
+    company_page_url,
+    flashes,
+    follow,
+    form_in,
+    form_values,
+    post_company_form,
+    section,
+    text,
+)
 from tests.conftest import count_queries, login
-
-COMPANIES = "/admin/companies/"
-
-
-def page_url(company_id: int) -> str:
-    return f"{COMPANIES}details/?id={company_id}"
-
-
-def company_id(app, name: str = "Acme Industrial") -> int:
-    with app.app_context():
-        return f.company(name).id
-
-
-def form_in(html: str, action: str, marker: str = "") -> dict[str, str]:
-    """The values of the form posting to ``action`` whose markup contains ``marker``."""
-    for chunk in html.split("<form")[1:]:
-        body = chunk.split("</form>")[0]
-        if f'action="{action}"' in body.split(">", 1)[0] and marker in body:
-            return form_values("<form" + body + "</form>", action)
-    raise AssertionError(f"no form for {action} with {marker!r}")
-
-
-def section(html: str, testid: str) -> str:
-    """The visible text of the element marked ``data-testid``."""
-    tag = html.index(f'data-testid="{testid}"')
-    start = html.index(">", tag) + 1
-    return text(html[start:html.index("</table>" if "<table" in html[tag - 80:tag] else "</div>", start)])
-
-
-def _page(client, cid: int) -> str:
-    response = client.get(page_url(cid))
-    assert response.status_code == 200
-    return response.get_data(as_text=True)
-
-
-def _post(client, cid: int, action: str, marker: str = "", **fields):
-    """Fill in a form of the company page and submit it; returns the page it leads to."""
-    data = form_in(_page(client, cid), f"{COMPANIES}{action}/", marker)
-    data.update(fields)
-    return follow(client, client.post(f"{COMPANIES}{action}/", data=data))
-
-
-def _role_id(app, key: str) -> str:
-    with app.app_context():
-        return str(f.role(key).id)
-
-
-def _invitation_link(app, email: str) -> str:
-    with app.app_context():
-        body = outbox(email, "invitation")[-1].body_text
-    return re.search(r"http://localhost(/invitations/\S+)", body).group(1)
-
 
 def test_the_company_list_shows_user_counts_and_filters_by_status(app, login_as):
     client = login_as("admin@atrium.example")
@@ -89,7 +48,7 @@ def test_the_company_list_shows_user_counts_and_filters_by_status(app, login_as)
 
 def test_the_company_page_shows_summary_profile_members_invitations_units_and_audit(app, login_as):
     client = login_as("support@atrium.example")
-    html = _page(client, company_id(app))
+    html = company_page(client, company_id(app))
     summary = section(html, "summary")
     assert "Status active" in summary and "Shop Atrium Germany (atrium-de)" in summary
     assert "4 users (4 active), 1 pending invitations" in summary
@@ -106,115 +65,18 @@ def test_the_company_page_shows_summary_profile_members_invitations_units_and_au
     assert "Globex" not in members
 
 
-def test_invite_one_address_with_a_role(app, login_as):
-    client = login_as("admin@atrium.example")
-    cid = company_id(app)
-    page = _post(client, cid, "invite", email="Nina.New@Acme.example", role_id=_role_id(app, "approver"))
-    assert "Invitation sent to nina.new@acme.example as Approver." in flashes(page)
-    assert "nina.new@acme.example Approver Ada Administrator" in section(page, "invitations")
-    with app.app_context():
-        mail = outbox("nina.new@acme.example", "invitation")
-        assert len(mail) == 1 and mail[0].subject == "You are invited to Acme Industrial on Atrium"
-
-
-@pytest.mark.parametrize("email, message", [
-    ("not-an-address", "“not-an-address” is not a valid e-mail address."),
-    ("ben.buyer@acme.example", "ben.buyer@acme.example is already a member of Acme Industrial."),
-    ("gina.admin@globex.example", "gina.admin@globex.example is already a member of another company."),
-    ("dave.new@acme.example", "dave.new@acme.example is already invited."),
-    ("", "Enter an e-mail address."),
-])
-def test_inviting_a_bad_address_says_why_and_sends_nothing(app, login_as, email, message):
-    client = login_as("admin@atrium.example")
-    page = _post(client, company_id(app), "invite", email=email)
-    assert message in flashes(page)
-    with app.app_context():
-        assert len(db.session.scalars(select(Invitation)).all()) == 1
-        assert len(outbox(email.lower(), "invitation")) == (email == "dave.new@acme.example")
-
-
-def test_inviting_with_a_role_of_another_company_is_refused(app, login_as):
-    client = login_as("admin@atrium.example")
-    page = _post(client, company_id(app, "Globex"), "invite", email="x@globex.example",
-                 role_id=_role_id(app, "Inquiry desk"))
-    assert "Choose a role for the invitation from the list." in flashes(page)
-    with app.app_context():
-        assert outbox("x@globex.example") == []
-
-
-def test_an_uploaded_list_reports_each_line_and_invites_the_valid_ones(app, login_as):
-    client = login_as("admin@atrium.example")
-    cid = company_id(app)
-    data = form_in(_page(client, cid), f"{COMPANIES}invite/")
-    upload = ("one@acme.example\n\nBen.Buyer@acme.example\nnot an address\none@acme.example\n"
-              "dave.new@acme.example\ntwo@acme.example; three@acme.example\n").encode()
-    data.update(role_id=_role_id(app, "buyer"), file=(io.BytesIO(upload), "people.csv"))
-    page = follow(client, client.post(f"{COMPANIES}invite/", data=data, content_type="multipart/form-data"))
-    assert flashes(page) == [
-        "Invitation list: 3 invited, 1 already a member, 1 invalid address, 1 duplicate in list, 1 already invited.",
-        "Line 3 (Ben.Buyer@acme.example): already a member. ben.buyer@acme.example is already a member of "
-        "Acme Industrial.",
-        "Line 4 (not an address): invalid address. “not an address” is not a valid e-mail address.",
-        "Line 5 (one@acme.example): duplicate in list. This address is already on an earlier line.",
-        "Line 6 (dave.new@acme.example): already invited. dave.new@acme.example is already invited.",
-    ]
-    pending = section(page, "invitations")
-    assert all(f"{who}@acme.example Buyer" in pending for who in ("one", "two", "three"))
-    with app.app_context():
-        assert len(outbox("one@acme.example", "invitation")) == 1
-
-
-def test_the_report_names_the_files_line_when_a_line_holds_several_addresses(app, login_as):
-    client = login_as("admin@atrium.example")
-    data = form_in(_page(client, company_id(app)), f"{COMPANIES}invite/")
-    data.update(file=(io.BytesIO(b"a1@acme.example; a2@acme.example\nnot an address\n"), "people.csv"))
-    page = follow(client, client.post(f"{COMPANIES}invite/", data=data, content_type="multipart/form-data"))
-    assert any(m.startswith("Line 2 (not an address)") for m in flashes(page)), flashes(page)
-
-
-def test_a_list_in_another_encoding_is_refused_and_nobody_is_invited(app, login_as):
-    client = login_as("admin@atrium.example")
-    cid = company_id(app)
-    data = form_in(_page(client, cid), f"{COMPANIES}invite/")
-    data.update(file=(io.BytesIO("jürgen@acme.example\nzoë@acme.example".encode("latin-1")), "list.txt"))
-    page = follow(client, client.post(f"{COMPANIES}invite/", data=data, content_type="multipart/form-data"))
-    assert "The file is not UTF-8 text. Save it as UTF-8 (CSV or TXT) and upload it again." in flashes(page)
-    with app.app_context():
-        assert len(db.session.scalars(select(Invitation)).all()) == 1
-
-
-def test_resend_replaces_the_link_and_revoke_withdraws_it(app, login_as):
-    client = login_as("admin@atrium.example")
-    cid = company_id(app)
-    old_link = _invitation_link(app, "dave.new@acme.example")
-    page = _post(client, cid, "invitation", 'value="resend"')
-    assert "A new invitation link was sent to dave.new@acme.example." in flashes(page)
-    new_link = _invitation_link(app, "dave.new@acme.example")
-    visitor = app.test_client()
-    assert new_link != old_link and visitor.get(old_link).status_code == 410
-    assert visitor.get(new_link).status_code == 200
-    stale = form_in(page, f"{COMPANIES}invitation/", 'value="revoke"')
-    page = follow(client, client.post(f"{COMPANIES}invitation/", data=stale))
-    assert "The invitation for dave.new@acme.example is revoked; its link no longer works." in flashes(page)
-    assert "No pending invitations." in text(page)
-    assert "withdrawn" in visitor.get(new_link).get_data(as_text=True)
-    page = follow(client, client.post(f"{COMPANIES}invitation/", data=stale))  # the same click again
-    assert "This invitation is already revoked." in flashes(page)
-    assert client.post(f"{COMPANIES}invitation/", data=dict(stale, invitation_id="999999")).status_code == 404
-
-
 def test_business_units_with_service_representative_and_default_representative(app, login_as):
     client = login_as("admin@atrium.example")
     cid = company_id(app)
     with app.app_context():
         support_id = f.staff("support@atrium.example").id
         hq_id = next(u.id for u in f.company("Acme Industrial").business_units if u.name == "Headquarters")
-    page = _post(client, cid, "unit", 'placeholder="New business unit"', name="Lab", parent_id=str(hq_id),
-                 service_rep_id=str(support_id))
+    page = post_company_form(client, cid, "unit", 'placeholder="New business unit"', name="Lab", parent_id=str(hq_id),
+                             service_rep_id=str(support_id))
     assert "Business unit Lab saved." in flashes(page)
-    page = _post(client, cid, "unit", f'name="unit_id" value="{hq_id}"', service_rep_id="")
+    page = post_company_form(client, cid, "unit", f'name="unit_id" value="{hq_id}"', service_rep_id="")
     assert "Business unit Headquarters saved." in flashes(page)
-    page = _post(client, cid, "rep", service_rep_id=str(support_id))
+    page = post_company_form(client, cid, "rep", service_rep_id=str(support_id))
     assert "Default representative: Sam Support." in flashes(page)
     assert "uses the default: Sam Support" in text(page)
     with app.app_context():
@@ -231,18 +93,18 @@ def test_a_unit_of_another_company_is_refused_and_nothing_changes(app, login_as)
     with app.app_context():
         globex_unit = f.company("Globex").business_units[0]
         globex_unit_id, globex_unit_name = globex_unit.id, globex_unit.name
-    page = _post(client, acme, "unit", 'placeholder="New business unit"', name="Hijack", unit_id=str(globex_unit_id))
+    page = post_company_form(client, acme, "unit", 'placeholder="New business unit"', name="Hijack", unit_id=str(globex_unit_id))
     assert "That business unit belongs to another company." in flashes(page)
-    page = _post(client, acme, "unit", 'placeholder="New business unit"', name="Lab", parent_id=str(globex_unit_id))
+    page = post_company_form(client, acme, "unit", 'placeholder="New business unit"', name="Lab", parent_id=str(globex_unit_id))
     assert "Choose a parent unit of the same company." in flashes(page)
-    page = _post(client, acme, "unit", 'placeholder="New business unit"', name="Lab", service_rep_id="424242")
+    page = post_company_form(client, acme, "unit", 'placeholder="New business unit"', name="Lab", service_rep_id="424242")
     assert "Choose a staff member from the list." in flashes(page)
-    page = _post(client, acme, "unit", 'placeholder="New business unit"', name="plant north")
+    page = post_company_form(client, acme, "unit", 'placeholder="New business unit"', name="plant north")
     assert "Acme Industrial already has a business unit named plant north." in flashes(page)
     with app.app_context():
         assert db.session.get(BusinessUnit, globex_unit_id).name == globex_unit_name
         assert "Lab" not in [u.name for u in f.company("Acme Industrial").business_units]
-    data = form_in(_page(client, acme), f"{COMPANIES}unit/", 'placeholder="New business unit"')
+    data = form_in(company_page(client, acme), f"{COMPANIES}unit/", 'placeholder="New business unit"')
     assert client.post(f"{COMPANIES}unit/", data=dict(data, unit_id="999999", name="X")).status_code == 404
 
 
@@ -252,14 +114,14 @@ def test_staff_edit_the_address_book_even_where_customers_may_not(app, login_as)
     with app.app_context():
         billing_id = f.company("Globex").addresses[0].id
         acme_address_id = f.company("Acme Industrial").addresses[0].id
-    page = _post(client, globex, "address", f'name="address_id" value="{billing_id}"', line1="600 Market Street")
+    page = post_company_form(client, globex, "address", f'name="address_id" value="{billing_id}"', line1="600 Market Street")
     assert "Address saved." in flashes(page)
     assert "600 Market Street" in text(page)
-    page = _post(client, globex, "address", 'Add address', kind="shipping", line1="1 Pier", postal_code="94111",
-                 city="San Francisco", country="usa")
+    page = post_company_form(client, globex, "address", 'Add address', kind="shipping", line1="1 Pier", postal_code="94111",
+                             city="San Francisco", country="usa")
     assert "Use the two-letter country code, e.g. DE or US." in flashes(page)
-    page = _post(client, globex, "address", f'name="address_id" value="{billing_id}"',
-                 address_id=str(acme_address_id), line1="Hijacked")
+    page = post_company_form(client, globex, "address", f'name="address_id" value="{billing_id}"',
+                             address_id=str(acme_address_id), line1="Hijacked")
     assert "That address belongs to another company." in flashes(page)
     with app.app_context():
         assert [a.line1 for a in f.company("Globex").addresses] == ["600 Market Street"]
@@ -271,7 +133,7 @@ def test_deactivating_the_company_ends_its_users_sign_in_and_reactivating_restor
     assert login(buyer, "ben.buyer@acme.example").status_code == 302
     client = login_as("admin@atrium.example")
     cid = company_id(app)
-    page = _post(client, cid, "status", "Deactivate company")
+    page = post_company_form(client, cid, "status", "Deactivate company")
     assert "Acme Industrial is deactivated; its users cannot sign in." in flashes(page)
     assert "Activate company" in page
     response = buyer.get("/")
@@ -279,14 +141,14 @@ def test_deactivating_the_company_ends_its_users_sign_in_and_reactivating_restor
     refused = login(app.test_client(), "ben.buyer@acme.example")
     assert refused.status_code == 401
     assert "Acme Industrial is not active in Atrium, so its users cannot sign in." in refused.get_data(as_text=True)
-    page = _post(client, cid, "status", "Activate company")
+    page = post_company_form(client, cid, "status", "Activate company")
     assert "Acme Industrial is active." in flashes(page)
     assert login(app.test_client(), "ben.buyer@acme.example").status_code == 302
 
 
 def test_a_bad_status_value_is_refused(app, login_as):
     client = login_as("admin@atrium.example")
-    page = _post(client, company_id(app), "status", "Deactivate company", status="pending")
+    page = post_company_form(client, company_id(app), "status", "Deactivate company", status="pending")
     assert "Choose to activate or to deactivate the company." in flashes(page)
     with app.app_context():
         assert f.company("Acme Industrial").status == "active"
@@ -309,8 +171,8 @@ def test_bulk_deactivate_and_activate_from_the_list(app, login_as):
 def test_checkout_rules_are_saved_as_exact_decimals(app, login_as):
     client = login_as("admin@atrium.example")
     cid = company_id(app)
-    page = _post(client, cid, "checkout", require_approval="y", require_approval_over="5000.5",
-                 block_checkout="y", block_checkout_over="1,200,000.10")
+    page = post_company_form(client, cid, "checkout", require_approval="y", require_approval_over="5000.5",
+                             block_checkout="y", block_checkout_over="1,200,000.10")
     assert "Checkout rules saved." in flashes(page)
     data = form_in(page, f"{COMPANIES}checkout/")
     assert data["require_approval_over"] == "5000.50" and data["block_checkout_over"] == "1200000.10"
@@ -320,8 +182,8 @@ def test_checkout_rules_are_saved_as_exact_decimals(app, login_as):
         assert company.require_approval_over == Decimal("5000.50")
         assert company.block_checkout_over == Decimal("1200000.10")
         assert company.require_approval is True and company.block_checkout is True
-    page = _post(client, cid, "checkout", require_approval="", block_checkout="", require_approval_over="",
-                 block_checkout_over="")
+    page = post_company_form(client, cid, "checkout", require_approval="", block_checkout="", require_approval_over="",
+                             block_checkout_over="")
     with app.app_context():
         company = f.company("Acme Industrial")
         assert (company.require_approval, company.require_approval_over) == (False, None)
@@ -337,7 +199,7 @@ def test_checkout_rules_are_saved_as_exact_decimals(app, login_as):
 def test_a_bad_amount_is_refused_and_nothing_is_saved(app, login_as, field, value, message):
     client = login_as("admin@atrium.example")
     cid = company_id(app)
-    page = _post(client, cid, "checkout", **{"require_approval": "y", "require_approval_over": "100", field: value})
+    page = post_company_form(client, cid, "checkout", **{"require_approval": "y", "require_approval_over": "100", field: value})
     assert message in flashes(page)
     with app.app_context():
         company = f.company("Acme Industrial")
@@ -348,9 +210,9 @@ def test_a_bad_amount_is_refused_and_nothing_is_saved(app, login_as, field, valu
 def test_audit_entries_appear_in_the_audit_view_filtered_by_company(app, login_as):
     client = login_as("admin@atrium.example")
     acme, globex = company_id(app), company_id(app, "Globex")
-    _post(client, acme, "checkout", require_approval="y")
-    _post(client, globex, "invite", email="gus@globex.example")
-    html = _page(client, acme)
+    post_company_form(client, acme, "checkout", require_approval="y")
+    post_company_form(client, globex, "invite", email="gus@globex.example")
+    html = company_page(client, acme)
     audit_link = re.search(r'href="(/admin/audit/\?[^"]+)">All audit entries', html).group(1).replace("&amp;", "&")
     listing = text(client.get(audit_link).get_data(as_text=True))
     assert "Ada Administrator <admin@atrium.example> staff company.updated" in listing
@@ -385,10 +247,10 @@ def test_the_edit_form_saves_name_vat_and_group_and_ignores_a_posted_status(app,
 def test_unknown_company_ids_are_404_and_a_missing_csrf_token_is_refused(app, login_as):
     client = login_as("admin@atrium.example")
     cid = company_id(app)
-    data = form_in(_page(client, cid), f"{COMPANIES}status/")
+    data = form_in(company_page(client, cid), f"{COMPANIES}status/")
     for action in ("status", "checkout", "invite", "unit", "rep", "address"):
         assert client.post(f"{COMPANIES}{action}/", data=dict(data, id="999999")).status_code == 404, action
-    assert client.get(page_url(999999)).status_code in (302, 404)
+    assert client.get(company_page_url(999999)).status_code in (302, 404)
     response = client.post(f"{COMPANIES}status/", data={k: v for k, v in data.items() if k != "csrf_token"})
     assert response.status_code == 400 and "security token" in response.get_data(as_text=True)
     with app.app_context():
@@ -397,9 +259,9 @@ def test_unknown_company_ids_are_404_and_a_missing_csrf_token_is_refused(app, lo
 
 def test_a_sales_rep_may_work_the_company_page_but_a_company_user_may_not(app, client, login_as):
     assert login(client, "anna.admin@acme.example").status_code == 302
-    assert client.get(page_url(company_id(app))).status_code == 403
+    assert client.get(company_page_url(company_id(app))).status_code == 403
     agent = login_as("agent@atrium.example")
-    assert agent.get(page_url(company_id(app))).status_code == 200
+    assert agent.get(company_page_url(company_id(app))).status_code == 200
 
 
 def _grow_acme(app, n: int) -> None:
@@ -419,9 +281,9 @@ def _grow_acme(app, n: int) -> None:
 def test_the_company_page_and_list_run_a_flat_number_of_statements(app, login_as):
     client = login_as("admin@atrium.example")
     cid = company_id(app)
-    client.get(page_url(cid))
+    client.get(company_page_url(cid))
     with count_queries(app) as small_page:
-        client.get(page_url(cid))
+        client.get(company_page_url(cid))
     with count_queries(app) as small_list:
         client.get(COMPANIES)
     _grow_acme(app, 5)
@@ -430,7 +292,7 @@ def test_the_company_page_and_list_run_a_flat_number_of_statements(app, login_as
             db.session.add(Company(name=f"Extra {i}", shop=f.shop("atrium-us")))
         db.session.commit()
     with count_queries(app) as large_page:
-        html = client.get(page_url(cid)).get_data(as_text=True)
+        html = client.get(company_page_url(cid)).get_data(as_text=True)
     with count_queries(app) as large_list:
         listing = client.get(COMPANIES).get_data(as_text=True)
     assert "grow4@acme.example" in html and "later4@acme.example" in html and "Extra 3" in listing

@@ -1,4 +1,4 @@
-"""Customer management in the back office: search, the tabbed editor, shop access, B2B, attributes."""
+"""Customer management in the back office: search, the tabbed editor, B2B settings, attributes, addresses."""
 from __future__ import annotations
 
 import re
@@ -13,41 +13,27 @@ from models.companies import Address, BusinessUnit
 from models.shops import ShopAssignment
 from models.users import CompanyUser
 from tests import factories as f
-from tests.backoffice_forms import flashes, follow, form_values, outbox, text
+from tests.backoffice_forms import (
+    CUSTOMERS,
+    customer_editor,
+    customer_id,
+    editor_tab,
+    filter_arg,
+    flashes,
+    follow,
+    form_in,
+    form_values,
+)
 from tests.conftest import count_queries, login
-from tests.test_applications_flow import filter_arg
-from tests.test_backoffice_companies import form_in
-
-USERS = "/admin/company_users/"
-
-
-def user_id(app, email: str) -> int:
-    with app.app_context():
-        return f.user(email).id
-
-
-def editor(client, uid: int, **args) -> str:
-    query = "".join(f"&{k}={v}" for k, v in args.items())
-    response = client.get(f"{USERS}edit/?id={uid}{query}")
-    assert response.status_code == 200
-    return response.get_data(as_text=True)
-
-
-def tab(html: str, key: str) -> str:
-    """The visible text of one tab of the customer editor."""
-    start = html.index(f'id="tab-{key}"')
-    end = html.find('class="tab-pane', start + 1)
-    return text(html[start:end if end > 0 else None])
-
 
 def listed(client, query: str) -> list[str]:
     """E-mail addresses the customer list shows for a query string."""
-    html = client.get(f"{USERS}?{query}").get_data(as_text=True)
+    html = client.get(f"{CUSTOMERS}?{query}").get_data(as_text=True)
     return sorted(re.findall(r'href="/admin/company_users/edit/\?id=\d+[^"]*">([^<]+)</a>', html))
 
 
 def _filter(client, group: str, value: str, operation: str = "equals") -> list[str]:
-    arg = filter_arg(client.get(USERS).get_data(as_text=True), group, operation)
+    arg = filter_arg(client.get(CUSTOMERS).get_data(as_text=True), group, operation)
     return listed(client, f"flt0_{arg}={value}")
 
 
@@ -81,109 +67,30 @@ def test_the_editor_tabs_show_the_customers_data(app, login_as):
     with app.app_context():
         ivan = f.user("ivan@initech.example")
         uid = ivan.id
-    html = editor(client, uid)
+    html = customer_editor(client, uid)
     assert form_values(html)["first_name"] == "Ivan" and form_values(html)["customer_type"] == "b2b"
-    assert "E-mail (sign-in): ivan@initech.example" in tab(html, "basic")
-    b2b = tab(html, "b2b")
+    assert "E-mail (sign-in): ivan@initech.example" in editor_tab(html, "basic")
+    b2b = editor_tab(html, "b2b")
     assert "Company Initech" in b2b and "Account Admin" in b2b
     assert re.search(r'<option value="\d+" selected>Headquarters</option>', html)
-    assert "Disabled Atrium Germany (atrium-de) Enable" in tab(html, "shops")
+    assert "Disabled Atrium Germany (atrium-de) Enable" in editor_tab(html, "shops")
     assert 'value="+49 89 555 10"' in html
-    assert "Contact phone" in tab(html, "attributes")
-    assert "address book mode for B2B: default" in tab(html, "addresses")
+    assert "Contact phone" in editor_tab(html, "attributes")
+    assert "address book mode for B2B: default" in editor_tab(html, "addresses")
     assert 'class="tab-pane show active" id="tab-basic"' in html
-    assert 'class="tab-pane show active" id="tab-shops"' in editor(client, uid, tab="shops")
-
-
-def _assignment_id(app, email: str, shop: str = "atrium-de") -> int:
-    with app.app_context():
-        return next(a.id for a in f.user(email).shop_assignments if a.shop.code == shop)
-
-
-def test_enabling_a_shop_assignment_mails_the_customer_and_lets_them_sign_in(app, login_as):
-    client = login_as("admin@atrium.example")
-    uid = user_id(app, "ivan@initech.example")
-    refused = login(app.test_client(), "ivan@initech.example")
-    assert refused.status_code == 401 and "waiting for approval" in refused.get_data(as_text=True)
-    html = editor(client, uid, tab="shops")
-    data = form_in(html, f"{USERS}assignment/", 'value="1"')
-    page = follow(client, client.post(f"{USERS}assignment/", data=data))
-    assert "ivan@initech.example is enabled in Atrium Germany; the customer was told by mail." in flashes(page)
-    assert "Assigned Atrium Germany (atrium-de) Disable" in tab(page, "shops")
-    with app.app_context():
-        mail = outbox("ivan@initech.example", "shop_enabled")
-        assert len(mail) == 1 and mail[0].subject == "Your account for Atrium Germany is active"
-    assert login(app.test_client(), "ivan@initech.example").status_code == 302
-    page = follow(client, client.post(f"{USERS}assignment/", data=data))  # a second click
-    assert "ivan@initech.example was already enabled in Atrium Germany; no mail sent." in flashes(page)
-    with app.app_context():
-        assert len(outbox("ivan@initech.example", "shop_enabled")) == 1
-
-
-def test_disabling_a_shop_assignment_mails_the_customer_and_refuses_sign_in(app, login_as):
-    buyer = app.test_client()
-    assert login(buyer, "ben.buyer@acme.example").status_code == 302
-    client = login_as("support@atrium.example")
-    html = editor(client, user_id(app, "ben.buyer@acme.example"), tab="shops")
-    page = follow(client, client.post(f"{USERS}assignment/", data=form_in(html, f"{USERS}assignment/", 'value="0"')))
-    assert "ben.buyer@acme.example is disabled in Atrium Germany; the customer was told by mail." in flashes(page)
-    with app.app_context():
-        assert len(outbox("ben.buyer@acme.example", "shop_disabled")) == 1
-    assert buyer.get("/").status_code == 302  # the live session ends
-    refused = login(app.test_client(), "ben.buyer@acme.example")
-    assert refused.status_code == 401 and "disabled for this shop" in refused.get_data(as_text=True)
-
-
-def _bulk(client, action: str, ids: list[int]):
-    token = form_values(client.get(USERS).get_data(as_text=True), f"{USERS}action/")["csrf_token"]
-    return follow(client, client.post(f"{USERS}action/", data={"csrf_token": token, "action": action,
-                                                               "rowid": [str(i) for i in ids]}))
-
-
-def test_bulk_disable_and_enable_shop_access_mails_each_customer(app, login_as):
-    client = login_as("admin@atrium.example")
-    ids = [user_id(app, e) for e in ("ben.buyer@acme.example", "carl.ccm@acme.example", "ivan@initech.example")]
-    page = _bulk(client, "disable_shops", ids)
-    assert "2 shop assignment(s) disabled; each customer was told by mail." in flashes(page)
-    with app.app_context():
-        assert {a.state for i in ids for a in db.session.get(CompanyUser, i).shop_assignments} == {"disabled"}
-        assert [len(outbox(e, "shop_disabled")) for e in ("ben.buyer@acme.example", "carl.ccm@acme.example",
-                                                           "ivan@initech.example")] == [1, 1, 0]
-    assert login(app.test_client(), "carl.ccm@acme.example").status_code == 401
-    page = _bulk(client, "enable_shops", ids)
-    assert "3 shop assignment(s) enabled; each customer was told by mail." in flashes(page)
-    page = _bulk(client, "enable_shops", ids)
-    assert "Nothing to change: the selected customers' shop assignments were already enabled." in flashes(page)
-    assert login(app.test_client(), "carl.ccm@acme.example").status_code == 302
-
-
-def test_bulk_activate_and_deactivate_accounts(app, login_as):
-    client = login_as("admin@atrium.example")
-    ids = [user_id(app, "ben.buyer@acme.example"), user_id(app, "carl.ccm@acme.example")]
-    assert "2 users deactivated." in flashes(_bulk(client, "deactivate", ids))
-    assert login(app.test_client(), "ben.buyer@acme.example").status_code == 401
-    assert "2 users activated." in flashes(_bulk(client, "activate", ids))
-    assert login(app.test_client(), "ben.buyer@acme.example").status_code == 302
-
-
-def test_the_last_account_admin_cannot_be_deleted_in_bulk(app, login_as):
-    client = login_as("admin@atrium.example")
-    page = _bulk(client, "delete", [user_id(app, "gina.admin@globex.example")])
-    assert any("A company keeps at least one Account Admin." in m for m in flashes(page))
-    with app.app_context():
-        assert f.user("gina.admin@globex.example") is not None
+    assert 'class="tab-pane show active" id="tab-shops"' in customer_editor(client, uid, tab="shops")
 
 
 def _b2b(client, uid: int, **fields):
-    data = form_in(editor(client, uid, tab="b2b"), f"{USERS}b2b/")
+    data = form_in(customer_editor(client, uid, tab="b2b"), f"{CUSTOMERS}b2b/")
     data.pop("role_ids", None)  # the page's checkboxes; each test says which roles it ticks
     data.update(fields)
-    return follow(client, client.post(f"{USERS}b2b/", data=data))
+    return follow(client, client.post(f"{CUSTOMERS}b2b/", data=data))
 
 
 def test_b2b_tab_saves_unit_roles_budget_and_spend_limit(app, login_as):
     client = login_as("admin@atrium.example")
-    uid = user_id(app, "ben.buyer@acme.example")
+    uid = customer_id(app, "ben.buyer@acme.example")
     with app.app_context():
         south = next(u.id for u in f.company("Acme Industrial").business_units if u.name == "Plant South")
         approver, ccm = f.role("approver").id, f.role("cost_center_manager").id
@@ -196,7 +103,7 @@ def test_b2b_tab_saves_unit_roles_budget_and_spend_limit(app, login_as):
         assert ben.business_unit_id == south
         assert (ben.budget_amount, ben.budget_period, ben.order_spend_limit) == (
             Decimal("12500.50"), "quarterly", Decimal("999.99"))
-    data = form_in(page, f"{USERS}b2b/")
+    data = form_in(page, f"{CUSTOMERS}b2b/")
     assert data["budget_amount"] == "12500.50" and data["budget_period"] == "quarterly"
     page = _b2b(client, uid, role_ids=[], budget_amount="", budget_period="", order_spend_limit="")
     with app.app_context():
@@ -217,7 +124,7 @@ def test_b2b_tab_saves_unit_roles_budget_and_spend_limit(app, login_as):
 ])
 def test_bad_b2b_input_says_why_and_saves_nothing(app, login_as, fields, message):
     client = login_as("admin@atrium.example")
-    uid = user_id(app, "ben.buyer@acme.example")
+    uid = customer_id(app, "ben.buyer@acme.example")
     with app.app_context():
         south = next(u.id for u in f.company("Acme Industrial").business_units if u.name == "Plant South")
         approver = f.role("approver").id
@@ -232,7 +139,7 @@ def test_bad_b2b_input_says_why_and_saves_nothing(app, login_as, fields, message
 
 def test_a_business_unit_or_role_of_another_company_is_refused(app, login_as):
     client = login_as("admin@atrium.example")
-    uid = user_id(app, "gina.admin@globex.example")
+    uid = customer_id(app, "gina.admin@globex.example")
     with app.app_context():
         acme_unit = f.company("Acme Industrial").business_units[0].id
         acme_role = f.role("Inquiry desk").id
@@ -248,19 +155,19 @@ def test_a_business_unit_or_role_of_another_company_is_refused(app, login_as):
 
 def test_the_last_account_admin_keeps_the_role(app, login_as):
     client = login_as("admin@atrium.example")
-    page = _b2b(client, user_id(app, "gina.admin@globex.example"), role_ids=[])
+    page = _b2b(client, customer_id(app, "gina.admin@globex.example"), role_ids=[])
     assert "A company keeps at least one Account Admin." in flashes(page)
 
 
 def test_attributes_tab_saves_and_validates_values(app, login_as):
     client = login_as("admin@atrium.example")
-    uid = user_id(app, "ben.buyer@acme.example")
+    uid = customer_id(app, "ben.buyer@acme.example")
     with app.app_context():
         db.session.add(AttributeDefinition(key="HEADCOUNT", label="Headcount", type="number"))
         db.session.commit()
-    data = form_in(editor(client, uid, tab="attributes"), f"{USERS}attributes/")
+    data = form_in(customer_editor(client, uid, tab="attributes"), f"{CUSTOMERS}attributes/")
     data.update({"attr-CUSTOMER_B2B_REF": " PO-7781 ", "attr-MARKETING_OPT_IN": "yes", "attr-HEADCOUNT": "42"})
-    page = follow(client, client.post(f"{USERS}attributes/", data=data))
+    page = follow(client, client.post(f"{CUSTOMERS}attributes/", data=data))
     assert "Attributes saved." in flashes(page)
     assert 'value="PO-7781"' in page and 'name="attr-MARKETING_OPT_IN" value="yes" checked' in page
     with app.app_context():
@@ -270,7 +177,7 @@ def test_attributes_tab_saves_and_validates_values(app, login_as):
     assert _filter(client, "Attribute (KEY=value or value)", "CUSTOMER_B2B_REF=po-77", "contains") == \
         ["ben.buyer@acme.example"]
     bad = dict(data, **{"attr-HEADCOUNT": "many", "attr-CUSTOMER_B2B_REF": "PO-1"})
-    page = follow(client, client.post(f"{USERS}attributes/", data=bad))
+    page = follow(client, client.post(f"{CUSTOMERS}attributes/", data=bad))
     assert "Headcount must be a number." in flashes(page)
     with app.app_context():
         definition = db.session.scalar(select(AttributeDefinition).where(AttributeDefinition.key == "CUSTOMER_B2B_REF"))
@@ -278,39 +185,39 @@ def test_attributes_tab_saves_and_validates_values(app, login_as):
         db.session.commit()
         values = {v.definition.key: v.value for v in db.session.get(CompanyUser, uid).attribute_values}
         assert values["CUSTOMER_B2B_REF"] == "PO-7781" and values["HEADCOUNT"] == "42"
-    page = follow(client, client.post(f"{USERS}attributes/", data=dict(data, **{"attr-CUSTOMER_B2B_REF": " "})))
+    page = follow(client, client.post(f"{CUSTOMERS}attributes/", data=dict(data, **{"attr-CUSTOMER_B2B_REF": " "})))
     assert "B2B reference is required." in flashes(page)
-    page = follow(client, client.post(f"{USERS}attributes/", data=dict(data, **{"attr-HEADCOUNT": "x" * 501})))
+    page = follow(client, client.post(f"{CUSTOMERS}attributes/", data=dict(data, **{"attr-HEADCOUNT": "x" * 501})))
     assert "Headcount is too long (500 characters at most)." in flashes(page)
 
 
 def test_the_address_book_is_rendered_in_the_chosen_shops_format(app, login_as):
     client = login_as("admin@atrium.example")
-    uid = user_id(app, "ben.buyer@acme.example")
+    uid = customer_id(app, "ben.buyer@acme.example")
     with app.app_context():
         master = f.shop("atrium")
         master.address_format = "us"
         master_id = master.id
         db.session.commit()
-    html = editor(client, uid, tab="shops")
-    page = follow(client, client.post(f"{USERS}assign/", data=dict(form_in(html, f"{USERS}assign/"),
+    html = customer_editor(client, uid, tab="shops")
+    page = follow(client, client.post(f"{CUSTOMERS}assign/", data=dict(form_in(html, f"{CUSTOMERS}assign/"),
                                                                    shop_id=str(master_id))))
     assert "ben.buyer@acme.example is assigned to Atrium Industrial Supply." in flashes(page)
-    eu = tab(editor(client, uid, tab="addresses"), "addresses")
+    eu = editor_tab(customer_editor(client, uid, tab="addresses"), "addresses")
     assert "Format: Europe" in eu and "1 Foundry Road 10115 Berlin DE" in eu
-    us = tab(editor(client, uid, tab="addresses", shop=master_id), "addresses")
+    us = editor_tab(customer_editor(client, uid, tab="addresses", shop=master_id), "addresses")
     assert "Format: USA" in us and "1 Foundry Road Berlin, 10115 DE" in us
-    gina = tab(editor(client, user_id(app, "gina.admin@globex.example"), tab="addresses"), "addresses")
+    gina = editor_tab(customer_editor(client, customer_id(app, "gina.admin@globex.example"), tab="addresses"), "addresses")
     assert "address book mode for B2B: billing read only" in gina and "500 Market Street" in gina
 
 
 def test_a_b2b_customer_cannot_join_a_second_sub_shop(app, login_as):
     client = login_as("admin@atrium.example")
-    uid = user_id(app, "ben.buyer@acme.example")
+    uid = customer_id(app, "ben.buyer@acme.example")
     with app.app_context():
         us = f.shop("atrium-us").id
-    html = editor(client, uid, tab="shops")
-    page = follow(client, client.post(f"{USERS}assign/", data=dict(form_in(html, f"{USERS}assign/"), shop_id=str(us))))
+    html = customer_editor(client, uid, tab="shops")
+    page = follow(client, client.post(f"{CUSTOMERS}assign/", data=dict(form_in(html, f"{CUSTOMERS}assign/"), shop_id=str(us))))
     assert ("A B2B customer belongs to one sub shop; ben.buyer@acme.example is already in Atrium Germany."
             in flashes(page))
     with app.app_context():
@@ -319,11 +226,11 @@ def test_a_b2b_customer_cannot_join_a_second_sub_shop(app, login_as):
 
 def test_the_basic_tab_saves_names_and_type_and_ignores_extra_fields(app, login_as):
     client = login_as("admin@atrium.example")
-    uid = user_id(app, "ben.buyer@acme.example")
+    uid = customer_id(app, "ben.buyer@acme.example")
     with app.app_context():
         globex_id = f.company("Globex").id
-    url = f"{USERS}edit/?id={uid}"
-    data = form_values(editor(client, uid))
+    url = f"{CUSTOMERS}edit/?id={uid}"
+    data = form_values(customer_editor(client, uid))
     data.update(first_name=" Benjamin ", phone="+49 40 1", customer_type="b2e", company_id=str(globex_id),
                 active="n", email="evil@acme.example")
     assert client.post(url, data=data).status_code == 302
@@ -341,25 +248,25 @@ def test_the_basic_tab_saves_names_and_type_and_ignores_extra_fields(app, login_
 
 def test_deactivating_an_account_from_the_editor(app, login_as):
     client = login_as("admin@atrium.example")
-    uid = user_id(app, "ben.buyer@acme.example")
-    data = form_in(editor(client, uid), f"{USERS}active/")
-    page = follow(client, client.post(f"{USERS}active/", data=data))
+    uid = customer_id(app, "ben.buyer@acme.example")
+    data = form_in(customer_editor(client, uid), f"{CUSTOMERS}active/")
+    page = follow(client, client.post(f"{CUSTOMERS}active/", data=data))
     assert "ben.buyer@acme.example is deactivated and signed out." in flashes(page)
     assert login(app.test_client(), "ben.buyer@acme.example").status_code == 401
 
 
 def test_unknown_ids_are_404_and_a_missing_csrf_token_is_refused(app, login_as):
     client = login_as("admin@atrium.example")
-    uid = user_id(app, "ben.buyer@acme.example")
-    html = editor(client, uid)
+    uid = customer_id(app, "ben.buyer@acme.example")
+    html = customer_editor(client, uid)
     token = form_values(html)["csrf_token"]
     for action, field in (("b2b", "id"), ("active", "id"), ("assign", "id"), ("attributes", "id"),
                           ("assignment", "assignment_id")):
-        assert client.post(f"{USERS}{action}/", data={"csrf_token": token, field: "999999"}).status_code == 404
-        assert client.post(f"{USERS}{action}/", data={"csrf_token": token, field: "x"}).status_code == 404
-    response = client.get(f"{USERS}edit/?id=999999")
+        assert client.post(f"{CUSTOMERS}{action}/", data={"csrf_token": token, field: "999999"}).status_code == 404
+        assert client.post(f"{CUSTOMERS}{action}/", data={"csrf_token": token, field: "x"}).status_code == 404
+    response = client.get(f"{CUSTOMERS}edit/?id=999999")
     assert response.status_code in (302, 404)
-    response = client.post(f"{USERS}active/", data={"id": str(uid), "active": "0"})
+    response = client.post(f"{CUSTOMERS}active/", data={"id": str(uid), "active": "0"})
     assert response.status_code == 400 and "security token" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(CompanyUser, uid).active
@@ -367,8 +274,8 @@ def test_unknown_ids_are_404_and_a_missing_csrf_token_is_refused(app, login_as):
 
 def test_a_company_user_cannot_open_the_back_office(app, client):
     assert login(client, "anna.admin@acme.example").status_code == 302
-    assert client.get(USERS).status_code == 403
-    assert client.get(f"{USERS}edit/?id={user_id(app, 'ben.buyer@acme.example')}").status_code == 403
+    assert client.get(CUSTOMERS).status_code == 403
+    assert client.get(f"{CUSTOMERS}edit/?id={customer_id(app, 'ben.buyer@acme.example')}").status_code == 403
 
 
 def _grow(app, n: int) -> None:
@@ -394,17 +301,17 @@ def _grow(app, n: int) -> None:
 
 def test_the_list_and_the_editor_run_a_flat_number_of_statements(app, login_as):
     client = login_as("admin@atrium.example")
-    uid = user_id(app, "ben.buyer@acme.example")
-    client.get(f"{USERS}edit/?id={uid}")
+    uid = customer_id(app, "ben.buyer@acme.example")
+    client.get(f"{CUSTOMERS}edit/?id={uid}")
     with count_queries(app) as small_editor:
-        client.get(f"{USERS}edit/?id={uid}&tab=addresses")
+        client.get(f"{CUSTOMERS}edit/?id={uid}&tab=addresses")
     with count_queries(app) as small_list:
-        client.get(USERS)
+        client.get(CUSTOMERS)
     _grow(app, 6)
     with count_queries(app) as large_editor:
-        html = client.get(f"{USERS}edit/?id={uid}&tab=addresses").get_data(as_text=True)
+        html = client.get(f"{CUSTOMERS}edit/?id={uid}&tab=addresses").get_data(as_text=True)
     with count_queries(app) as large_list:
-        listing = client.get(USERS).get_data(as_text=True)
+        listing = client.get(CUSTOMERS).get_data(as_text=True)
     assert "5 Dock" in html and "Site 5" in html and "many5@acme.example" in listing
     assert len(large_editor) == len(small_editor), (len(small_editor), len(large_editor))
     assert len(large_list) == len(small_list), (len(small_list), len(large_list))

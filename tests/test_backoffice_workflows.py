@@ -7,9 +7,19 @@ from sqlalchemy import select
 from extensions import db
 from models.workflows import WorkflowState, WorkflowTransition, get_workflow
 from tests import factories as f
-from tests.backoffice_forms import flashes, follow, form_values, text
-from tests.test_applications_flow import TRANSITION, _apply, _application, _details, fire_from_page, reason_options, \
-    transition_form
+from tests.backoffice_forms import (
+    TRANSITION,
+    application_details,
+    fire_from_page,
+    flashes,
+    follow,
+    form_values,
+    get_application,
+    reason_options,
+    submit_demo_application,
+    text,
+    transition_form,
+)
 
 TRANSITIONS = "/admin/transitions/"
 
@@ -86,7 +96,7 @@ def test_a_custom_state_and_transitions_added_in_the_back_office_are_fired_by_th
                                   to_state="credit_check", permission="manage_companies"))
     follow(client, add_transition(client, app, key="accept", label="Accept", from_state="credit_check",
                                   to_state="accepted", permission="manage_companies", side_effect="application.accept"))
-    application_id = _apply(app)
+    application_id = submit_demo_application(app)
     worklist = client.get("/admin/applications/").get_data(as_text=True)
     assert '["credit_check", "Credit check"]' in worklist
     page = follow(client, fire_from_page(client, application_id, "check_credit", comment="Waiting for the agency."))
@@ -97,7 +107,7 @@ def test_a_custom_state_and_transitions_added_in_the_back_office_are_fired_by_th
     page = follow(client, fire_from_page(client, application_id, "accept"))
     assert "Credit check → Accepted" in text(page)
     with app.app_context():
-        assert _application(app, application_id).state == "accepted"
+        assert get_application(app, application_id).state == "accepted"
         assert f.company("Hooli").status == "active"
     listing = text(client.get("/admin/applications/?flt0_state_equals=credit_check").get_data(as_text=True))
     assert "Hooli" not in listing
@@ -111,15 +121,15 @@ def test_editing_a_transitions_permission_changes_who_may_fire_it(app, login_as)
     follow(client, client.post(url, data=dict(data, permission="manage_workflows")))
     with app.app_context():
         assert db.session.get(WorkflowTransition, _transition_id(app, "hold", "new")).permission == "manage_workflows"
-    application_id = _apply(app)
+    application_id = submit_demo_application(app)
     client.post("/admin/logout/", data={"csrf_token": data["csrf_token"]})
     support = login_as("support@atrium.example")
-    html = _details(support, application_id)
+    html = application_details(support, application_id)
     assert 'value="hold"' not in html and 'value="accept"' in html
     response = support.post(TRANSITION, data=dict(transition_form(html, "accept"), transition="hold"))
     assert response.status_code == 403
     with app.app_context():
-        assert _application(app, application_id).state == "new"
+        assert get_application(app, application_id).state == "new"
 
 
 def test_the_permission_list_says_which_staff_roles_hold_each_permission(app, login_as):
@@ -137,8 +147,8 @@ def test_reasons_are_edited_in_the_back_office(app, login_as):
     data.pop(retired)
     data.update({f"reasons-{n}-label": "  Sanctions list match ", f"reasons-{n}-active": "y"})
     follow(client, client.post(_edit_url(app), data=data))
-    application_id = _apply(app)
-    offered = reason_options(_details(client, application_id), "reject")
+    application_id = submit_demo_application(app)
+    offered = reason_options(application_details(client, application_id), "reject")
     assert "Sanctions list match" in offered and "Duplicate application" not in offered
     page = follow(client, fire_from_page(client, application_id, "reject", reason="Sanctions list match"))
     assert "Reason: Sanctions list match" in text(page)

@@ -1,11 +1,6 @@
 """Mail leaves through a real SMTP server (aiosmtpd on loopback), jobs in process, SQLite."""
 from __future__ import annotations
 
-import email
-import email.policy
-import re
-import socket
-
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
@@ -14,57 +9,7 @@ from app import create_app
 from extensions import db
 from jobs.queue import dispatch_ready
 from models.mail import OutboxMessage
-from tests.conftest import TEST_CONFIG, csrf_token
-
-PUBLIC_URL = "http://atrium.test"
-RESET_LINK = re.compile(r"http://[\w.:-]+/password-reset/([\w-]+)")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class SmtpInbox:
-    """An aiosmtpd handler keeping every message it accepts."""
-
-    def __init__(self):
-        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append((list(envelope.rcpt_tos), message))
-        return "250 Message accepted"
-
-    def text_of(self, index: int = -1) -> str:
-        return self.messages[index][1].get_body(preferencelist=("plain",)).get_content()
-
-
-@pytest.fixture
-def smtp_inbox():
-    """A real SMTP server on a free loopback port; yields its inbox (``.port`` set)."""
-    inbox = SmtpInbox()
-    inbox.port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
-    controller.start()
-    try:
-        yield inbox
-    finally:
-        controller.stop()
-
-
-def smtp_config(database_url: str, port: int, **extra) -> dict:
-    """An app configuration that sends mail to the SMTP server on ``port``."""
-    return dict(
-        TEST_CONFIG,
-        DATABASE_URL=database_url,
-        PUBLIC_URL=PUBLIC_URL,
-        MAIL_SERVER="127.0.0.1",
-        MAIL_PORT=port,
-        MAIL_SUPPRESS_SEND=False,
-        **extra,
-    )
+from tests.mail_servers import RESET_LINK, SmtpInbox, free_port, request_reset, smtp_config
 
 
 def seeded_app(path, port: int):
@@ -88,14 +33,6 @@ def smtp_app(tmp_path, smtp_inbox):
     yield app
     with app.app_context():
         db.engine.dispose()
-
-
-def request_reset(app, address: str):
-    client = app.test_client()
-    token = csrf_token(client.get("/password-reset").get_data(as_text=True))
-    response = client.post("/password-reset", data={"email": address, "csrf_token": token})
-    assert response.status_code == 302
-    return client
 
 
 def outbox(app, recipient: str | None) -> list[OutboxMessage]:

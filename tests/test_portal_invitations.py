@@ -10,9 +10,7 @@ from models.mail import OutboxMessage
 from models.users import Role
 from tests import factories as f
 from tests.conftest import count_queries, csrf_token, login
-from tests.test_portal_people import _give_carl_people_desk, _ids, _post
-
-ANNA = "anna.admin@acme.example"
+from tests.portal_pages import ANNA, give_carl_people_desk, ids_of, page_html, post_from_account
 
 
 def _token(client) -> str:
@@ -28,10 +26,6 @@ def _upload(client, content: bytes, role_id, filename="people.csv", **extra):
     return client.post("/account/invitations", content_type="multipart/form-data", data={
         "csrf_token": _token(client), "list_role": role_id, "upload_list": "Upload and invite",
         "address_file": (BytesIO(content), filename), **extra})
-
-
-def _text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def _role_id(app, key="buyer") -> int:
@@ -60,7 +54,7 @@ def test_invite_one_address_sends_mail_and_lists_it_pending(app, login_as):
     client = login_as(ANNA)
     response = _invite_one(client, "  Olga.New@Acme.example ", _role_id(app, "approver"))
     assert response.status_code == 302
-    page = _text(client.get(response.location))
+    page = page_html(client.get(response.location))
     assert "Invitation sent to Olga.New@Acme.example." in page
     assert "olga.new@acme.example" in page and "Pending invitations" in page
     with app.app_context():
@@ -83,7 +77,7 @@ def test_invite_one_refuses_members_duplicates_and_bad_addresses(app, login_as, 
     with app.app_context():
         before = _counts()
     response = _invite_one(login_as(ANNA), email, _role_id(app))
-    assert response.status_code == 400 and message in _text(response)
+    assert response.status_code == 400 and message in page_html(response)
     with app.app_context():
         assert _counts() == before
 
@@ -103,16 +97,16 @@ def test_invite_ignores_extra_fields(app, login_as):
 
 
 def test_invitation_role_is_limited_to_what_the_inviter_may_grant(app, client):
-    _give_carl_people_desk(app)
+    give_carl_people_desk(app)
     with app.app_context():
         admin_role = f.role("account_admin").id
         before = _counts()
     assert login(client, "carl.ccm@acme.example").status_code == 302
-    assert f'<option value="{admin_role}">Account Admin' not in _text(client.get("/account/invitations"))
+    assert f'<option value="{admin_role}">Account Admin' not in page_html(client.get("/account/invitations"))
     response = _invite_one(client, "boss@acme.example", admin_role)
-    assert response.status_code == 400 and "Choose from the options shown." in _text(response)
+    assert response.status_code == 400 and "Choose from the options shown." in page_html(response)
     response = _upload(client, b"boss@acme.example\n", admin_role)
-    assert response.status_code == 400 and "Choose from the options shown." in _text(response)
+    assert response.status_code == 400 and "Choose from the options shown." in page_html(response)
     with app.app_context():
         assert _counts() == before
 
@@ -121,7 +115,7 @@ def test_posting_without_choosing_a_form_is_refused(app, login_as):
     client = login_as(ANNA)
     response = client.post("/account/invitations", data={"csrf_token": _token(client), "email": "x@acme.example"})
     assert response.status_code == 400
-    assert "Choose whether to invite one address or upload a list." in _text(response)
+    assert "Choose whether to invite one address or upload a list." in page_html(response)
 
 
 # --- an uploaded list ---------------------------------------------------------------------
@@ -135,7 +129,7 @@ def test_uploaded_list_reports_each_line_and_valid_lines_go_through(app, login_a
     client = login_as(ANNA)
     response = _upload(client, content, _role_id(app, "approver"))
     assert response.status_code == 200
-    page = _text(response)
+    page = page_html(response)
     assert "4 of 9 address(es) invited; see the report below for the others." in page
     assert "Upload report" in page
     for count, outcome in [(4, "invited"), (2, "already a member"), (1, "already invited"),
@@ -157,7 +151,7 @@ def test_a_list_of_good_addresses_all_go_through(app, login_as):
     client = login_as(ANNA)
     response = _upload(client, "\ufeffa@acme.example\r\nb@acme.example\r\n".encode("utf-8"), _role_id(app),
                        filename="people.txt")
-    assert response.status_code == 200 and "2 invitation(s) sent." in _text(response)
+    assert response.status_code == 200 and "2 invitation(s) sent." in page_html(response)
 
 
 @pytest.mark.parametrize("content,filename,message", [
@@ -176,8 +170,8 @@ def test_bad_lists_are_refused_whole(app, login_as, content, filename, message):
     with app.app_context():
         before = _counts()
     response = _upload(login_as(ANNA), content, _role_id(app), filename=filename)
-    assert response.status_code == 400 and message in _text(response)
-    assert "Upload report" not in _text(response)
+    assert response.status_code == 400 and message in page_html(response)
+    assert "Upload report" not in page_html(response)
     with app.app_context():
         assert _counts() == before
 
@@ -186,9 +180,9 @@ def test_missing_or_empty_file(app, login_as):
     client = login_as(ANNA)
     response = client.post("/account/invitations", data={
         "csrf_token": _token(client), "list_role": _role_id(app), "upload_list": "1"})
-    assert response.status_code == 400 and "Choose a CSV or TXT file to upload." in _text(response)
+    assert response.status_code == 400 and "Choose a CSV or TXT file to upload." in page_html(response)
     response = _upload(client, b"\n\n  \n,;\n", _role_id(app))
-    assert response.status_code == 200 and "The file holds no e-mail addresses." in _text(response)
+    assert response.status_code == 200 and "The file holds no e-mail addresses." in page_html(response)
 
 
 # --- resend and revoke -------------------------------------------------------------------
@@ -207,7 +201,7 @@ def test_resend_issues_a_new_link_and_the_old_one_stops_working(app, login_as):
         mails_before = db.session.scalar(select(func.count(OutboxMessage.id)).where(
             OutboxMessage.recipient == "dave.new@acme.example"))
     response = client.post(f"/account/invitations/{dave_id}/resend", data={"csrf_token": _token(client)})
-    assert "A new invitation link is on its way to dave.new@acme.example" in _text(client.get(response.location))
+    assert "A new invitation link is on its way to dave.new@acme.example" in page_html(client.get(response.location))
     with app.app_context():
         assert _dave().token_hash != old_hash
         assert db.session.scalar(select(func.count(OutboxMessage.id)).where(
@@ -220,19 +214,19 @@ def test_revoke_withdraws_the_link_and_cannot_be_repeated(app, login_as):
     with app.app_context():
         dave_id = _dave().id
     client = login_as(ANNA)
-    page = _text(client.get("/account/invitations"))
+    page = page_html(client.get("/account/invitations"))
     assert 'data-confirm="Withdraw the invitation for dave.new@acme.example?' in page
     response = client.post(f"/account/invitations/{dave_id}/revoke", data={"csrf_token": _token(client)})
-    page = _text(client.get(response.location))
+    page = page_html(client.get(response.location))
     assert "The invitation for dave.new@acme.example is withdrawn; its link no longer works." in page
     assert "No pending invitations." in page
     with app.app_context():
         assert _dave().state == "revoked"
     response = client.post(f"/account/invitations/{dave_id}/revoke", data={"csrf_token": _token(client)})
-    assert "This invitation is already revoked." in _text(client.get(response.location))
+    assert "This invitation is already revoked." in page_html(client.get(response.location))
     response = client.post(f"/account/invitations/{dave_id}/resend", data={"csrf_token": _token(client)})
-    assert "only pending invitations can be resent" in _text(client.get(response.location))
-    audit = _text(client.get("/account/audit", query_string={"kind": "invitation"}))
+    assert "only pending invitations can be resent" in page_html(client.get(response.location))
+    audit = page_html(client.get("/account/audit", query_string={"kind": "invitation"}))
     assert "withdrew the invitation for <strong>dave.new@acme.example</strong>." in audit
 
 
@@ -243,7 +237,7 @@ def test_pending_list_costs_the_same_queries_for_many_rows(app, login_as):
         client.get("/account/invitations")
     _upload(client, "\n".join(f"p{n}@acme.example" for n in range(40)).encode(), _role_id(app, "approver"))
     with count_queries(app) as many:
-        page = _text(client.get("/account/invitations"))
+        page = page_html(client.get("/account/invitations"))
     assert "41 pending" in page and "Page 1 of 2" in page
     assert len(many) == len(few)
 
@@ -251,28 +245,28 @@ def test_pending_list_costs_the_same_queries_for_many_rows(app, login_as):
 # --- custom roles -------------------------------------------------------------------
 
 def test_roles_page_lists_builtin_and_custom_roles_with_permissions(app, login_as):
-    page = _text(login_as(ANNA).get("/account/roles"))
+    page = page_html(login_as(ANNA).get("/account/roles"))
     for shown in ("Inquiry desk", "View company inquiries", "Account Admin", "built-in", "Manage cost centers"):
         assert shown in page
 
 
 def test_create_edit_and_delete_a_custom_role(app, login_as):
     client = login_as(ANNA)
-    response = _post(client, "/account/roles/new", {"name": "Quote desk",
-                                                    "permissions": ["manage_own_quotes", "create_inquiries"]})
+    response = post_from_account(client, "/account/roles/new", {"name": "Quote desk",
+                                                                "permissions": ["manage_own_quotes", "create_inquiries"]})
     assert response.status_code == 302
-    assert "The role Quote desk is created" in _text(client.get(response.location))
+    assert "The role Quote desk is created" in page_html(client.get(response.location))
     with app.app_context():
         role = f.role("Quote desk")
         assert {p.value for p in role.permissions} == {"manage_own_quotes", "create_inquiries"}
         role_id = role.id
-    response = _post(client, f"/account/roles/{role_id}", {"name": "Quote team", "permissions": ["purchase"]})
+    response = post_from_account(client, f"/account/roles/{role_id}", {"name": "Quote team", "permissions": ["purchase"]})
     assert response.status_code == 302
-    response = _post(client, f"/account/roles/{role_id}/delete")
-    assert "The role Quote team is deleted." in _text(client.get(response.location))
+    response = post_from_account(client, f"/account/roles/{role_id}/delete")
+    assert "The role Quote team is deleted." in page_html(client.get(response.location))
     with app.app_context():
         assert db.session.get(Role, role_id) is None
-    audit = _text(client.get("/account/audit", query_string={"kind": "role"}))
+    audit = page_html(client.get("/account/audit", query_string={"kind": "role"}))
     assert "created the role <strong>Quote desk</strong>: Create inquiries, Manage own quotes." in audit \
         or "created the role <strong>Quote desk</strong>: Manage own quotes, Create inquiries." in audit
     assert "deleted the role <strong>Quote team</strong>" in audit
@@ -287,32 +281,32 @@ def test_create_edit_and_delete_a_custom_role(app, login_as):
 def test_bad_role_input_is_refused(app, login_as, data, message):
     with app.app_context():
         before = db.session.scalar(select(func.count(Role.id)))
-    response = _post(login_as(ANNA), "/account/roles/new", data)
-    assert response.status_code == 400 and message in _text(response)
+    response = post_from_account(login_as(ANNA), "/account/roles/new", data)
+    assert response.status_code == 400 and message in page_html(response)
     with app.app_context():
         assert db.session.scalar(select(func.count(Role.id))) == before
 
 
 def test_role_form_offers_only_permissions_the_actor_holds(app, client):
-    _give_carl_people_desk(app)
+    give_carl_people_desk(app)
     assert login(client, "carl.ccm@acme.example").status_code == 302
-    form = _text(client.get("/account/roles/new"))
+    form = page_html(client.get("/account/roles/new"))
     assert "Manage users and invitations" in form and "Approve orders" in form
     assert "View the company audit log" not in form
-    response = _post(client, "/account/roles/new", {"name": "Auditors", "permissions": ["view_audit_log"]})
-    assert response.status_code == 400 and "Choose from the options shown." in _text(response)
+    response = post_from_account(client, "/account/roles/new", {"name": "Auditors", "permissions": ["view_audit_log"]})
+    assert response.status_code == 400 and "Choose from the options shown." in page_html(response)
     with app.app_context():
         assert f.role("Auditors") is None
 
 
 def test_a_held_role_is_not_deleted_and_builtin_roles_are_not_editable(app, login_as):
-    _give_carl_people_desk(app)
-    ids = _ids(app, desk=lambda: f.role("People desk"), buyer=lambda: f.role("buyer"))
+    give_carl_people_desk(app)
+    ids = ids_of(app, desk=lambda: f.role("People desk"), buyer=lambda: f.role("buyer"))
     client = login_as(ANNA)
-    response = _post(client, f"/account/roles/{ids['desk']}/delete")
-    assert "1 user(s) still hold the role People desk" in _text(client.get(response.location))
+    response = post_from_account(client, f"/account/roles/{ids['desk']}/delete")
+    assert "1 user(s) still hold the role People desk" in page_html(client.get(response.location))
     assert client.get(f"/account/roles/{ids['buyer']}").status_code == 404
-    assert _post(client, f"/account/roles/{ids['buyer']}/delete").status_code == 404
+    assert post_from_account(client, f"/account/roles/{ids['buyer']}/delete").status_code == 404
     with app.app_context():
         assert f.role("People desk") is not None
 
@@ -325,7 +319,7 @@ def test_accepting_an_invitation_while_signed_in_as_someone_else_is_refused(app,
     page = client.get(link)
     assert page.status_code == 409
     assert ("You are signed in as anna.admin@acme.example. Sign out first to accept the invitation for "
-            "newbie@acme.example.") in _text(page)
+            "newbie@acme.example.") in page_html(page)
     answer = client.post(link, data={"csrf_token": _token(client), "first_name": "New", "last_name": "Bie",
                                      "password": "a-long-password-1", "confirm": "a-long-password-1"})
     assert answer.status_code == 409

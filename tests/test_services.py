@@ -25,8 +25,7 @@ from jobs.queue import QUEUE_NAMES, enqueue, get_queue
 from jobs.schedules import SCHEDULES
 from models.auth import PasswordResetToken
 from models.mail import OutboxMessage
-from tests import test_mail_smtp
-from tests.test_mail_smtp import (
+from tests.mail_servers import (
     RESET_LINK,
     SmtpInbox,
     free_port,
@@ -38,8 +37,6 @@ DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 ROOT = Path(__file__).resolve().parent.parent
 RQ = Path(sys.executable).with_name("rq")
-
-smtp_inbox = test_mail_smtp.smtp_inbox  # a real SMTP server on a free loopback port
 
 pytestmark = [
     pytest.mark.services,
