@@ -1,20 +1,15 @@
 """Custom customer attributes: their definitions, and which shop forms show them."""
 from __future__ import annotations
 
-import re
-
 from flask_admin.contrib.sqla.filters import IntEqualFilter
-from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
-from wtforms.validators import ValidationError
 
-from backoffice.base import StaffModelView
+from backoffice.base import StaffModelView, refuse_as_form_error
 from backoffice.filters import LiveFilterOptions, live_options, shop_choices
-from extensions import db
-from models.attributes import AttributeDefinition, AttributeType, AttributeValue, ShopAttribute
+from models.attributes import (
+    AttributeType, ShopAttribute, check_definition, check_definition_deletable, check_shop_attribute,
+)
 from models.permissions import StaffPerm
-
-KEY_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,59}$")
 
 
 class AttributeDefinitionView(StaffModelView):
@@ -33,25 +28,10 @@ class AttributeDefinitionView(StaffModelView):
     }
 
     def on_model_change(self, form, model, is_created):
-        model.key = (model.key or "").strip().upper()
-        model.label = (model.label or "").strip()
-        if not KEY_PATTERN.match(model.key):
-            raise ValidationError("The key takes letters, digits and underscores and starts with a letter.")
-        if not model.label:
-            raise ValidationError("The attribute needs a label.")
-        with db.session.no_autoflush:
-            clash = db.session.scalar(
-                select(AttributeDefinition).where(AttributeDefinition.key == model.key, AttributeDefinition.id != model.id)
-            )
-        if clash is not None:
-            raise ValidationError(f"An attribute with the key {model.key} exists already.")
+        refuse_as_form_error(check_definition, model)
 
     def on_model_delete(self, model):
-        in_use = db.session.scalar(select(func.count(AttributeValue.id)).where(AttributeValue.definition_id == model.id))
-        if in_use:
-            raise ValidationError(
-                f"{in_use} customer(s) have a value for {model.label}; remove it from the shops' forms instead."
-            )
+        refuse_as_form_error(check_definition_deletable, model)
 
 
 class ShopAttributeView(LiveFilterOptions, StaffModelView):
@@ -68,14 +48,4 @@ class ShopAttributeView(LiveFilterOptions, StaffModelView):
         return super().get_query().options(joinedload(ShopAttribute.shop))
 
     def on_model_change(self, form, model, is_created):
-        if model.shop is None or model.definition is None:
-            raise ValidationError("Choose a shop and an attribute.")
-        with db.session.no_autoflush:
-            clash = db.session.scalar(
-                select(ShopAttribute).where(
-                    ShopAttribute.shop_id == model.shop.id, ShopAttribute.definition_id == model.definition.id,
-                    ShopAttribute.id != model.id,
-                )
-            )
-        if clash is not None:
-            raise ValidationError(f"{model.shop.name} already shows {model.definition.label}.")
+        refuse_as_form_error(check_shop_attribute, model)

@@ -25,6 +25,16 @@ def deny_or_login():
     abort(403, description="Your staff roles do not include this part of the back office.")
 
 
+def refuse_as_form_error(check, model) -> None:
+    """Run a model check from a Flask-Admin hook: its refusal shows beside the form and nothing is saved."""
+    from wtforms.validators import ValidationError
+
+    try:
+        check(model)
+    except DomainError as error:
+        raise ValidationError(error.message) from error
+
+
 class AtriumFilterConverter(FilterConverter):
     """Date filters for Atrium's timezone-aware ``UTCDateTime`` columns."""
 

@@ -205,8 +205,6 @@ class CompanyPageActions:
         unit = load_or_404(BusinessUnit, form_id("unit_id")) if request.form.get("unit_id") else None
 
         def save():
-            if unit is not None and unit.company_id != company.id:
-                raise DomainError("That business unit belongs to another company.")
             parent = optional_row(BusinessUnit, request.form.get("parent_id"), "Choose a parent unit from the list.")
             rep = optional_row(StaffUser, request.form.get("service_rep_id"), "Choose a staff member from the list.")
             return save_business_unit(company, staff_actor(), name=request.form.get("name", ""), parent=parent,

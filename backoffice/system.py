@@ -7,9 +7,9 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import PasswordField, SelectMultipleField
-from wtforms.validators import Optional, ValidationError
+from wtforms.validators import Optional
 
-from backoffice.base import StaffModelView
+from backoffice.base import StaffModelView, refuse_as_form_error
 from backoffice.filters import LiveFilterOptions, ValueInFilter, ilike, live_options, shop_choices
 from extensions import db
 from models.addresses import ADDRESS_FORMATS
@@ -18,7 +18,9 @@ from models.auth import normalize_email, set_password
 from models.base import DomainError
 from models.companies import Company
 from models.permissions import STAFF_ROLES, StaffPerm
-from models.shops import AddressBookMode, CustomerType, RegistrationMode, Shop, ShopAddress, ShopCustomerSetting
+from models.shops import (
+    AddressBookMode, CustomerType, RegistrationMode, Shop, ShopAddress, ShopCustomerSetting, check_shop,
+)
 
 BOOK_MODES = [
     (AddressBookMode.DEFAULT.value, "Default: customers edit all addresses"),
@@ -73,23 +75,7 @@ class ShopView(LiveFilterOptions, StaffModelView):
         return super().get_query().options(joinedload(Shop.parent))
 
     def on_model_change(self, form, model, is_created):
-        model.code = (model.code or "").strip().lower()
-        if not model.code or not model.name:
-            raise ValidationError("A shop needs a code and a name.")
-        if model.parent is not None and (model.parent is model or model.parent.parent_id is not None):
-            raise ValidationError("A master shop must be a top-level shop (sub shops have no sub shops).")
-        if model.parent is not None and model.sub_shops:
-            raise ValidationError(f"{model.name} has sub shops, so it cannot be a sub shop itself.")
-        types = [s.customer_type for s in model.customer_settings]
-        repeated = {t for t in types if types.count(t) > 1}
-        if repeated:
-            raise ValidationError(f"The customer type {sorted(repeated)[0].upper()} has two settings rows; keep one.")
-        for address in model.shared_addresses:
-            address.country = (address.country or "").strip().upper()
-            if len(address.country) != 2 or not address.country.isalpha():
-                raise ValidationError("Use the two-letter country code for shared addresses, e.g. DE or US.")
-            if not all((value or "").strip() for value in (address.line1, address.postal_code, address.city)):
-                raise ValidationError("Shared addresses need a street, a postal code and a city.")
+        refuse_as_form_error(check_shop, model)
 
 
 class StaffUserView(StaffModelView):

@@ -15,9 +15,8 @@ from flask_admin.contrib.sqla.filters import FilterLike, IntEqualFilter
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
-from wtforms.validators import ValidationError
 
-from backoffice.base import StaffModelView
+from backoffice.base import StaffModelView, refuse_as_form_error
 from backoffice.filters import LiveFilterOptions, live_options
 from backoffice.pages import form_id, load_or_404, staff_actor
 from extensions import db
@@ -156,10 +155,7 @@ class WorkflowView(StaffModelView):
     def on_model_change(self, form, model, is_created):
         for reason in model.reasons:
             reason.label = (reason.label or "").strip()
-        try:
-            check_definition(model)
-        except DomainError as error:
-            raise ValidationError(error.message) from error
+        refuse_as_form_error(check_definition, model)
 
 
 def _state_label(state: WorkflowState) -> str:
@@ -234,8 +230,5 @@ class WorkflowTransitionView(LiveFilterOptions, StaffModelView):
         model.side_effect = model.side_effect or ""
         model.mail_template = model.mail_template or ""
         model.mail_subject = (model.mail_subject or "").strip()
-        try:
-            check_transition(model)
-        except DomainError as error:
-            raise ValidationError(error.message) from error
+        refuse_as_form_error(check_transition, model)
 

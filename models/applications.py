@@ -120,7 +120,7 @@ def notify_staff(perm: StaffPerm, template: str, subject: str, **context) -> Non
 @side_effect("application.accept")
 def accept_application(application: CompanyApplication, *, actor, **_) -> Company:
     """Create the company (active) with its billing address and invite the contact as Account Admin."""
-    from models.invitations import invite
+    from models.invitations import send_invitation
 
     company = Company(
         name=application.company_name, vat_id=application.vat_id or None,
@@ -137,5 +137,5 @@ def accept_application(application: CompanyApplication, *, actor, **_) -> Compan
     application.company = company
     record(actor, "company.created", company_id=company.id, target=company, application=application.id)
     admin_role = builtin_roles()[BuiltinRole.ACCOUNT_ADMIN.value]
-    invite(company, actor, application.email, admin_role, _checked=True)
+    send_invitation(company, actor, application.email, admin_role)  # the transition checked who may accept
     return company

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import enum
+import re
+from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
@@ -58,6 +60,45 @@ class AttributeValue(db.Model):
     definition: Mapped[AttributeDefinition] = relationship(lazy="joined")
 
 
+KEY_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,59}$")
+
+
+def check_definition(definition: AttributeDefinition) -> None:
+    """Normalise and check a definition staff save: a unique KEY of letters, digits and underscores, a label."""
+    definition.key = (definition.key or "").strip().upper()
+    definition.label = (definition.label or "").strip()
+    if not KEY_PATTERN.match(definition.key):
+        raise DomainError("The key takes letters, digits and underscores and starts with a letter.", "key")
+    if not definition.label:
+        raise DomainError("The attribute needs a label.", "label")
+    with db.session.no_autoflush:
+        clash = db.session.scalar(select(AttributeDefinition.id).where(
+            AttributeDefinition.key == definition.key, AttributeDefinition.id != definition.id))
+    if clash is not None:
+        raise DomainError(f"An attribute with the key {definition.key} exists already.", "key")
+
+
+def check_definition_deletable(definition: AttributeDefinition) -> None:
+    """A definition customers have values for stays; shops stop showing it instead."""
+    in_use = db.session.scalar(select(func.count(AttributeValue.id)).where(AttributeValue.definition_id == definition.id))
+    if in_use:
+        raise DomainError(
+            f"{in_use} customer(s) have a value for {definition.label}; remove it from the shops' forms instead."
+        )
+
+
+def check_shop_attribute(shop_attribute: ShopAttribute) -> None:
+    """A shop shows each attribute once."""
+    if shop_attribute.shop is None or shop_attribute.definition is None:
+        raise DomainError("Choose a shop and an attribute.")
+    with db.session.no_autoflush:
+        clash = db.session.scalar(select(ShopAttribute.id).where(
+            ShopAttribute.shop_id == shop_attribute.shop.id, ShopAttribute.definition_id == shop_attribute.definition.id,
+            ShopAttribute.id != shop_attribute.id))
+    if clash is not None:
+        raise DomainError(f"{shop_attribute.shop.name} already shows {shop_attribute.definition.label}.")
+
+
 def shop_attributes(shop_id: int, *, form: str) -> list[AttributeDefinition]:
     """The attribute definitions a shop shows on its ``registration`` or ``profile`` form."""
     column = ShopAttribute.on_registration if form == "registration" else ShopAttribute.on_profile
@@ -81,9 +122,11 @@ def clean_value(definition: AttributeDefinition, raw) -> str:
         raise DomainError(f"{definition.label} is too long (500 characters at most).", definition.key)
     if definition.type == AttributeType.NUMBER.value:
         try:
-            float(text)
-        except ValueError:
-            raise DomainError(f"{definition.label} must be a number.", definition.key) from None
+            number = Decimal(text)
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite():
+            raise DomainError(f"{definition.label} must be a number.", definition.key)
     return text
 
 

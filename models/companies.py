@@ -188,6 +188,8 @@ def save_business_unit(company: Company, actor, *, name: str, parent=None, unit:
     from models.permissions import Perm, StaffPerm
 
     require(actor, Perm.MANAGE_COMPANY, company.id, StaffPerm.MANAGE_COMPANIES)
+    if unit is not None and unit.company_id != company.id:
+        raise NotPermitted("That business unit belongs to another company.")
     name = (name or "").strip()
     if not name:
         raise DomainError("The business unit needs a name.", "name")

@@ -111,17 +111,24 @@ def pending_invitation(company_id: int, email: str) -> Invitation | None:
     )
 
 
-def invite(company: Company, actor, email: str, role: Role, *, _checked: bool = False) -> Invitation:
+def invite(company: Company, actor, email: str, role: Role) -> Invitation:
     """Invite one address to ``company`` with ``role``; refuses members and duplicates."""
-    if not _checked:
-        require(actor, Perm.MANAGE_USERS, company.id)
-        _resolve_roles(actor, company, [role])
+    require(actor, Perm.MANAGE_USERS, company.id)
+    _resolve_roles(actor, company, [role])
+    return send_invitation(company, actor, email, role)
+
+
+def send_invitation(company: Company, actor, email: str, role: Role) -> Invitation:
+    """Invite one address for an operation that has checked its own permission (accepting an application)."""
     email = check_email(email)
-    owner = email_owner(email)
+    return _invite(company, actor, email, role, owner=email_owner(email), existing=pending_invitation(company.id, email))
+
+
+def _invite(company: Company, actor, email: str, role: Role, *, owner, existing) -> Invitation:
+    """Invite a checked address, given its account (``owner``) and pending invitation (``existing``), if any."""
     if owner is not None:
         where = company.name if owner.company_id == company.id else "another company"
         raise DomainError(f"{email} is already a member of {where}.", "already a member")
-    existing = pending_invitation(company.id, email)
     if existing is not None and not existing.expired:
         raise DomainError(f"{email} is already invited.", "already invited")
     if existing is not None:  # an expired invitation gives way to the new one
@@ -162,21 +169,37 @@ def read_address_list(data: bytes) -> list[tuple[int, str]]:
 
 
 def invite_many(company: Company, actor, entries: list[tuple[int, str]], role: Role) -> list[ListLine]:
-    """Invite each ``(line number, address)``; every line reports its outcome and valid lines go through."""
+    """Invite each ``(line number, address)``; every line reports its outcome and valid lines go through.
+
+    Accounts and pending invitations of the whole list are read in two queries, not one per line.
+    """
     require(actor, Perm.MANAGE_USERS, company.id)
     _resolve_roles(actor, company, [role])
-    results, seen = [], set()
+    checked = []
     for number, entry in entries:
         if not entry:
             continue
-        key = entry.lower()
+        try:
+            checked.append((number, entry, check_email(entry), None))
+        except DomainError as error:
+            checked.append((number, entry, None, error))
+    emails = {email for _, _, email, _ in checked if email}
+    owners = {u.email: u for u in db.session.scalars(
+        select(CompanyUser).where(CompanyUser.email.in_(emails)).execution_options(unscoped=True))}
+    pending = {i.email: i for i in db.session.scalars(select(Invitation).where(
+        Invitation.company_id == company.id, Invitation.email.in_(emails),
+        Invitation.state == InvitationState.PENDING.value))}
+    results, seen = [], set()
+    for number, entry, email, refusal in checked:
+        key = email or entry.lower()
         if key in seen:
             results.append(ListLine(number, entry, "duplicate in list", "This address is already on an earlier line."))
             continue
         seen.add(key)
         try:
-            with db.session.begin_nested():
-                invite(company, actor, entry, role, _checked=True)
+            if refusal is not None:
+                raise refusal
+            _invite(company, actor, email, role, owner=owners.get(email), existing=pending.get(email))
         except DomainError as error:
             outcome = error.field if error.field in {"already a member", "already invited"} else "invalid address"
             results.append(ListLine(number, entry, outcome, error.message))

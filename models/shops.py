@@ -156,6 +156,28 @@ class ShopAssignment(db.Model):
         return f"{self.shop} ({self.state})"
 
 
+def check_shop(shop: Shop) -> None:
+    """Normalise and check a shop staff save: code and name, one level of sub shops,
+    one settings row per customer type, complete shared addresses."""
+    shop.code = (shop.code or "").strip().lower()
+    if not shop.code or not (shop.name or "").strip():
+        raise DomainError("A shop needs a code and a name.")
+    if shop.parent is not None and (shop.parent is shop or shop.parent.parent_id is not None):
+        raise DomainError("A master shop must be a top-level shop (sub shops have no sub shops).")
+    if shop.parent is not None and shop.sub_shops:
+        raise DomainError(f"{shop.name} has sub shops, so it cannot be a sub shop itself.")
+    types = [s.customer_type for s in shop.customer_settings]
+    repeated = {t for t in types if types.count(t) > 1}
+    if repeated:
+        raise DomainError(f"The customer type {sorted(repeated)[0].upper()} has two settings rows; keep one.")
+    for address in shop.shared_addresses:
+        address.country = (address.country or "").strip().upper()
+        if len(address.country) != 2 or not address.country.isalpha():
+            raise DomainError("Use the two-letter country code for shared addresses, e.g. DE or US.")
+        if not all((value or "").strip() for value in (address.line1, address.postal_code, address.city)):
+            raise DomainError("Shared addresses need a street, a postal code and a city.")
+
+
 def assign_shop(user, shop: Shop, actor, *, enabled: bool = True) -> ShopAssignment:
     """Register ``user`` in ``shop``.
 

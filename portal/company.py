@@ -174,45 +174,36 @@ def _refused(reason: str):
 @permission_required(Perm.MANAGE_COMPANY)
 def address_new():
     company, actor = current_user.company, current_actor()
-    reason = read_only_reason(actor, company)
-    if reason:
-        return _refused(reason)
-    form = AddressForm()
-    if form.validate_on_submit():
-        try:
-            add_address(company, actor, form.data_for_model())
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-            return render_template("portal/account/address_form.html", form=form, address=None), 400
-        db.session.commit()
-        flash("The address is added.", "success")
-        return redirect(url_for("portal.addresses"))
-    return render_template("portal/account/address_form.html", form=form, address=None,
-                           billing_note=read_only_reason(actor, company, AddressKind.BILLING.value)
-                           ), 400 if form.errors else 200
+    return _address_page(company, None, lambda data: add_address(company, actor, data), "The address is added.")
 
 
 @bp.route("/account/addresses/<int:address_id>", methods=["GET", "POST"])
 @permission_required(Perm.MANAGE_COMPANY)
 def address_edit(address_id: int):
     address, actor = _own(Address, address_id), current_actor()
-    reason = read_only_reason(actor, address.company, address.kind)
+    return _address_page(address.company, address, lambda data: update_address(address, actor, data),
+                         "The address is saved.")
+
+
+def _address_page(company, address, save, done: str):
+    """The address form (new or edit) within the address book mode: read-only modes refuse it."""
+    actor = current_actor()
+    reason = read_only_reason(actor, company, address.kind if address is not None else None)
     if reason:
         return _refused(reason)
     form = AddressForm(obj=address)
     if form.validate_on_submit():
         try:
-            update_address(address, actor, form.data_for_model())
+            save(form.data_for_model())
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "danger")
             return render_template("portal/account/address_form.html", form=form, address=address), 400
         db.session.commit()
-        flash("The address is saved.", "success")
+        flash(done, "success")
         return redirect(url_for("portal.addresses"))
     return render_template("portal/account/address_form.html", form=form, address=address,
-                           billing_note=read_only_reason(actor, address.company, AddressKind.BILLING.value)
+                           billing_note=read_only_reason(actor, company, AddressKind.BILLING.value)
                            ), 400 if form.errors else 200
 
 

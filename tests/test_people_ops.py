@@ -221,3 +221,20 @@ def test_one_pending_invitation_per_email_is_a_database_rule(app):
                                   token_hash="x" * 64, expires_at=existing.expires_at))
         with pytest.raises(IntegrityError):
             db.session.flush()
+
+
+def test_an_invitation_list_reads_accounts_and_invitations_once_not_per_line(app):
+    from tests.conftest import count_queries
+
+    def selects(size: int) -> int:
+        with app.app_context():
+            anna = f.user("anna.admin@acme.example")
+            lines = "\n".join(f"list{size}-{n}@acme.example" for n in range(size)) + "\nben.buyer@acme.example\n"
+            role = f.role("buyer")
+            with count_queries(app) as statements:
+                results = invite_many(anna.company, anna, read_address_list(lines.encode()), role)
+            assert sum(r.outcome == "invited" for r in results) == size
+            db.session.rollback()
+        return sum(s.lstrip().upper().startswith("SELECT") for s in statements)
+
+    assert selects(40) == selects(5)
