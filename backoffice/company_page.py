@@ -21,7 +21,8 @@ from models.companies import (
     set_company_status, set_default_service_rep, update_company,
 )
 from models.invitations import (
-    Invitation, InvitationState, invite, invite_many, read_address_list, resend_invitation, revoke_invitation,
+    LIST_MAX_BYTES, Invitation, InvitationState, invite, invite_many, read_address_list, resend_invitation,
+    revoke_invitation,
 )
 from models.members import grantable_roles
 from models.shops import AddressBookMode, ShopAssignment
@@ -168,17 +169,18 @@ class CompanyPageActions:
             flash("Choose a role for the invitation from the list.", "error")
             return redirect(target)
         if upload is not None and upload.filename:
-            return self._invite_list(company, actor, role, upload.read(), target)
+            return self._invite_list(company, actor, role, upload, target)
         email = request.form.get("email", "")
         return run_and_redirect(
             lambda: invite(company, actor, email, role), lambda inv: f"Invitation sent to {inv.email} as {role.name}.",
             target,
         )
 
-    def _invite_list(self, company, actor, role, data: bytes, target: str):
+    def _invite_list(self, company, actor, role, upload, target: str):
         """Each line reports its outcome; valid lines go through even when others fail."""
         try:
-            lines = invite_many(company, actor, read_address_list(data), role)
+            entries = read_address_list(upload.read(LIST_MAX_BYTES + 1), upload.filename)
+            lines = invite_many(company, actor, entries, role)
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")

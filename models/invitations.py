@@ -151,8 +151,19 @@ class ListLine:
     message: str = ""
 
 
-def read_address_list(data: bytes) -> list[tuple[int, str]]:
-    """``(line number, address)`` for each cell of an uploaded CSV/TXT list (UTF-8, one or more per line)."""
+LIST_MAX_BYTES = 1024 * 1024
+LIST_SUFFIXES = (".csv", ".txt")
+
+
+def read_address_list(data: bytes, filename: str | None = None) -> list[tuple[int, str]]:
+    """``(line number, address)`` for each cell of an uploaded CSV/TXT list (UTF-8, one or more per line).
+
+    Read at most ``LIST_MAX_BYTES + 1`` bytes of the upload: a longer file is refused.
+    """
+    if filename is not None and not filename.lower().endswith(LIST_SUFFIXES):
+        raise DomainError("Upload a .csv or .txt file.")
+    if len(data) > LIST_MAX_BYTES:
+        raise DomainError("The file is larger than 1 MB; split it into smaller files.")
     try:
         content = data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -13,7 +13,8 @@ from models.audit import AuditEvent
 from models.base import DomainError
 from models.companies import BusinessUnit
 from models.invitations import (
-    Invitation, InvitationState, invite, invite_many, read_address_list, resend_invitation, revoke_invitation,
+    LIST_MAX_BYTES, Invitation, InvitationState, invite, invite_many, read_address_list, resend_invitation,
+    revoke_invitation,
 )
 from models.members import (
     assign_roles, change_user_active, create_user, delete_user, grantable_roles, set_budget, set_business_unit,
@@ -23,7 +24,7 @@ from models.roles import create_role, delete_role, update_role
 from models.users import CompanyUser, Role, user_roles
 from portal import bp
 from portal.people_forms import (
-    LIST_MAX_BYTES, ActiveForm, ConfirmForm, EditUserForm, InviteForm, InviteListForm, NewUserForm, RoleForm,
+    ActiveForm, ConfirmForm, EditUserForm, InviteForm, InviteListForm, NewUserForm, RoleForm,
     permission_choices, role_choices, unit_choices,
 )
 from security import current_actor, permission_required
@@ -255,7 +256,8 @@ def _invite_list(form: InviteListForm, roles):
     """Invite every address of the uploaded list; the report says what became of each line."""
     role = _one(roles, form.list_role.data)
     try:
-        entries = read_address_list(form.address_file.data.read(LIST_MAX_BYTES + 1))
+        upload = form.address_file.data
+        entries = read_address_list(upload.read(LIST_MAX_BYTES + 1), upload.filename or "")
         report = invite_many(current_user.company, current_actor(), entries, role)
     except DomainError as error:
         _fail(error)

@@ -1,6 +1,6 @@
 """Forms of the people pages: users, invitations, custom roles (Flask-WTF: CSRF on every form)."""
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
+from flask_wtf.file import FileField, FileRequired
 from wtforms import EmailField, HiddenField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -8,7 +8,6 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from models.permissions import PERM_LABELS, Perm
 from models.users import BudgetPeriod
 
-LIST_MAX_BYTES = 1024 * 1024
 
 BUDGET_PERIODS = [("", "No budget")] + [
     (p.value, p.value.replace("_", "-").capitalize()) for p in BudgetPeriod
@@ -83,9 +82,7 @@ class InviteForm(FlaskForm):
 class InviteListForm(FlaskForm):
     address_file = FileField("List of e-mail addresses", validators=[
         FileRequired("Choose a CSV or TXT file to upload."),
-        FileAllowed(["csv", "txt"], "Upload a .csv or .txt file."),
-        FileSize(LIST_MAX_BYTES, message="The file is larger than 1 MB; split it into smaller files."),
-    ])
+    ])  # type and size: models.invitations.read_address_list
     list_role = ChoiceField("Role for everyone on the list", coerce=int)
     upload_list = SubmitField("Upload and invite")
 

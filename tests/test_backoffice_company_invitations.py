@@ -101,13 +101,20 @@ def test_the_report_names_the_files_line_when_a_line_holds_several_addresses(app
     assert any(m.startswith("Line 2 (not an address)") for m in flashes(page)), flashes(page)
 
 
-def test_a_list_in_another_encoding_is_refused_and_nobody_is_invited(app, login_as):
+@pytest.mark.parametrize("content, filename, message", [
+    ("jürgen@acme.example\nzoë@acme.example".encode("latin-1"), "list.txt",
+     "The file is not UTF-8 text. Save it as UTF-8 (CSV or TXT) and upload it again."),
+    (b"new.person@acme.example\n", "people.xlsx", "Upload a .csv or .txt file."),
+    (b"new.person@acme.example\n" + b" " * (1024 * 1024), "people.csv",
+     "The file is larger than 1 MB; split it into smaller files."),
+])
+def test_a_bad_list_file_is_refused_and_nobody_is_invited(app, login_as, content, filename, message):
     client = login_as("admin@atrium.example")
     cid = company_id(app)
     data = form_in(company_page(client, cid), f"{COMPANIES}invite/")
-    data.update(file=(io.BytesIO("jürgen@acme.example\nzoë@acme.example".encode("latin-1")), "list.txt"))
+    data.update(file=(io.BytesIO(content), filename))
     page = follow(client, client.post(f"{COMPANIES}invite/", data=data, content_type="multipart/form-data"))
-    assert "The file is not UTF-8 text. Save it as UTF-8 (CSV or TXT) and upload it again." in flashes(page)
+    assert message in flashes(page)
     with app.app_context():
         assert len(db.session.scalars(select(Invitation)).all()) == 1
 
