@@ -9,7 +9,7 @@ PG_HOST ?= 127.0.0.1
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-services services chromium bench clean
+.PHONY: install run lint test test-services services chromium bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,10 @@ define pytest
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
 endef
 
-test: install chromium  ## the whole suite on SQLite with jobs in process
+lint: install  ## pyflakes and import order (ruff.toml)
+	$(VENV)/bin/ruff check .
+
+test: install chromium lint  ## the whole suite on SQLite with jobs in process
 	$(call pytest,-m "not services")
 
 services:  ## start PostgreSQL and Redis if they are not running

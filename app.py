@@ -40,6 +40,7 @@ def configure(app: Flask, test_config: dict | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    import edge
     import jobs.queue
     import models  # noqa: F401  (registers every model)
     import security
@@ -53,6 +54,7 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     security.init_app(app)
     jobs.queue.init_app(app)
+    edge.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

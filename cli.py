@@ -48,9 +48,9 @@ def create_staff(email, name, roles, password):
 @click.option("--port", default=5000, type=int)
 def serve(host, port):
     """Run the embedded server with the schedules in process (``make run``)."""
-    from jobs.inprocess import start_schedule_thread
-
     from werkzeug.serving import run_simple
+
+    from jobs.inprocess import start_schedule_thread
 
     app = current_app._get_current_object()
     start_schedule_thread(app)

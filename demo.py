@@ -7,7 +7,13 @@ from extensions import db
 from models.auth import hash_password
 from models.companies import Address, BusinessUnit, Company
 from models.permissions import StaffRole
-from models.shops import AddressBookMode, RegistrationMode, Shop, ShopAssignment, ShopCustomerSetting
+from models.shops import (
+    AddressBookMode,
+    RegistrationMode,
+    Shop,
+    ShopAssignment,
+    ShopCustomerSetting,
+)
 from models.staff import StaffUser
 from models.users import CompanyUser, builtin_roles
 

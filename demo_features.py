@@ -4,13 +4,13 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from extensions import db
+from models.actors import Actor
 from models.applications import submit_application
 from models.attributes import DEFAULT_ATTRIBUTES, AttributeDefinition, ShopAttribute
 from models.invitations import invite
 from models.registration import register_organisation
 from models.roles import create_role
 from models.users import CompanyUser, builtin_roles
-
 
 
 def _user(email: str) -> CompanyUser:
@@ -22,9 +22,10 @@ def seed_features(shops, staff) -> None:
 
     _seed_attributes(shops)
     anna = _user("anna.admin@acme.example")
-    create_role(anna.company, anna, name="Inquiry desk",
+    as_anna = Actor.for_company_user(anna)
+    create_role(anna.company, actor=as_anna, name="Inquiry desk",
                 permissions=["create_inquiries", "view_company_inquiries", "view_files", "view_dashboard"])
-    invite(anna.company, anna, "dave.new@acme.example", builtin_roles()["buyer"])
+    invite(anna.company, "dave.new@acme.example", builtin_roles()["buyer"], actor=as_anna)
     submit_application(shops["atrium-us"], {
         "company_name": "Umbrella Supplies", "vat_id": "US-55-1234567", "first_name": "Uma",
         "last_name": "Umbrella", "email": "uma@umbrella.example", "phone": "+1 555 0100",

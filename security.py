@@ -1,7 +1,10 @@
-"""Who is signed in (Flask-Login) and what they may do (Flask-Principal).
+"""Who is signed in (Flask-Login), who acts (the ``Actor``) and what they may do (Flask-Principal).
 
 The session holds ``kind:id:version``. The version is bumped on logout,
-deactivation and password change, so a copied cookie stops working. Needs:
+deactivation and password change, so a copied cookie stops working. Once per
+request the signed-in account becomes one ``models.actors.Actor``
+(``current_actor()``); Principal's needs, the company scoping of portal
+queries, templates and every operation take it from there. Needs:
 ``("kind", "company"|"staff")``, ``("perm", name)`` for company permissions,
 ``("staff_perm", name)`` for staff permissions, and ``RoleNeed(role key)``.
 """
@@ -10,15 +13,26 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import abort, current_app, g, request, url_for
-from flask_login import current_user
-from flask_principal import AnonymousIdentity, Identity, Need, Permission, RoleNeed, identity_loaded
+from flask_login import current_user, user_logged_in, user_logged_out
+from flask_principal import (
+    AnonymousIdentity,
+    Identity,
+    Need,
+    Permission,
+    RoleNeed,
+    identity_loaded,
+)
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from extensions import db, login_manager, principal
+from models.actors import VISITOR, Actor
 from models.auth import account_is_usable
+from models.companies import Company
 from models.permissions import Perm, StaffPerm
 from models.scoping import scope_to_company
 from models.staff import StaffUser
-from models.users import CompanyUser
+from models.users import CompanyUser, Role
 
 KIND_MODELS = {"company": CompanyUser, "staff": StaffUser}
 
@@ -31,6 +45,8 @@ def init_app(app) -> None:
     login_manager.session_protection = "basic"
     principal.init_app(app)
     identity_loaded.connect_via(app)(_add_needs)
+    user_logged_in.connect_via(app)(_forget_actor)
+    user_logged_out.connect_via(app)(_forget_actor)
     app.before_request(_scope_portal_queries)
     app.teardown_request(_clear_scope)
 
@@ -41,12 +57,44 @@ def load_user(token: str):
     try:
         kind, raw_id, version = token.split(":")
         model = KIND_MODELS[kind]
-        user = db.session.get(model, int(raw_id))
+        query = select(model).where(model.id == int(raw_id))
     except (ValueError, KeyError):
         return None
+    if model is CompanyUser:
+        query = query.options(selectinload(CompanyUser.roles).selectinload(Role.grants))
+    user = db.session.scalar(query.execution_options(unscoped=True))
     if user is None or str(user.session_version) != version or not account_is_usable(user):
         return None
     return user
+
+
+def current_actor() -> Actor:
+    """Who acts in this request: the ``actor=`` of every operation a view calls."""
+    if "actor" not in g:
+        g.actor = _actor_for(current_user._get_current_object() if current_user else None)
+    return g.actor
+
+
+def current_company() -> Company | None:
+    """The company the actor acts for: the signed-in user's, or the customer an agent acts for."""
+    if "company" not in g:
+        company_id = current_actor().company_id
+        g.company = db.session.get(Company, company_id) if company_id else None
+    return g.company
+
+
+def _actor_for(user) -> Actor:
+    if user is None or not user.is_authenticated:
+        return VISITOR
+    if isinstance(user, CompanyUser):
+        return Actor.for_company_user(user)
+    return Actor.for_staff(user)
+
+
+def _forget_actor(sender, **extra) -> None:
+    """Signing in or out changes who acts for the rest of the request."""
+    g.pop("actor", None)
+    g.pop("company", None)
 
 
 @principal.identity_loader
@@ -57,21 +105,19 @@ def _identity_from_login():
 
 
 def _add_needs(sender, identity) -> None:
-    user = current_user
-    if not user.is_authenticated:
+    actor = current_actor()
+    if actor is VISITOR:
         return
-    identity.provides.add(Need("kind", user.kind))
-    if isinstance(user, CompanyUser):
-        identity.provides.update(Need("perm", p.value) for p in user.permissions)
-        identity.provides.update(RoleNeed(r.key or f"custom:{r.id}") for r in user.roles)
-    else:
-        identity.provides.update(Need("staff_perm", p.value) for p in user.permissions)
-        identity.provides.update(RoleNeed(r.value) for r in user.roles)
+    identity.provides.add(Need("kind", "staff" if actor.acts_as_staff else "company"))
+    for perm in actor.permissions:
+        identity.provides.add(Need("staff_perm" if isinstance(perm, StaffPerm) else "perm", perm.value))
+    identity.provides.update(RoleNeed(role) for role in actor.roles)
 
 
 def _scope_portal_queries() -> None:
-    if is_company_user():
-        scope_to_company(db.session, current_user.company_id)
+    actor = current_actor()
+    if actor.acts_as_customer:
+        scope_to_company(db.session, actor.company_id)
 
 
 def _clear_scope(exc=None) -> None:
@@ -79,11 +125,12 @@ def _clear_scope(exc=None) -> None:
 
 
 def is_company_user() -> bool:
-    return current_user.is_authenticated and isinstance(current_user._get_current_object(), CompanyUser)
+    """A company user (or an agent acting for one) is signed in to the portal."""
+    return current_actor().acts_as_customer
 
 
 def is_staff_user() -> bool:
-    return current_user.is_authenticated and isinstance(current_user._get_current_object(), StaffUser)
+    return current_actor().acts_as_staff
 
 
 def can(perm: Perm | StaffPerm) -> bool:
@@ -143,6 +190,15 @@ def next_url(default_endpoint: str) -> str:
     return url_for(default_endpoint)
 
 
-def current_actor():
-    """The object passed as ``actor=`` to model operations."""
-    return g.get("actor") or current_user._get_current_object()
+def load_or_404(model, row_id, *options):
+    """The row with this id as the signed-in person may see it, or a 404.
+
+    A SELECT (never the identity map), so the company scoping of portal
+    sessions applies: another company's id is a 404 like a missing one.
+    """
+    if row_id is None or not str(row_id).isdigit():
+        abort(404)
+    row = db.session.scalar(select(model).where(model.id == int(row_id)).options(*options))
+    if row is None:
+        abort(404)
+    return row

@@ -7,9 +7,14 @@ from sqlalchemy.orm import joinedload
 from backoffice.base import StaffModelView, refuse_as_form_error
 from backoffice.filters import LiveFilterOptions, live_options, shop_choices
 from models.attributes import (
-    AttributeType, ShopAttribute, check_definition, check_definition_deletable, check_shop_attribute,
+    AttributeType,
+    ShopAttribute,
+    check_definition,
+    check_definition_deletable,
+    check_shop_attribute,
 )
 from models.permissions import StaffPerm
+from security import current_actor
 
 
 class AttributeDefinitionView(StaffModelView):
@@ -31,7 +36,7 @@ class AttributeDefinitionView(StaffModelView):
         refuse_as_form_error(check_definition, model)
 
     def on_model_delete(self, model):
-        refuse_as_form_error(check_definition_deletable, model)
+        check_definition_deletable(model, actor=current_actor())
 
 
 class ShopAttributeView(LiveFilterOptions, StaffModelView):

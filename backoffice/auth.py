@@ -10,8 +10,9 @@ from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from backoffice.base import deny_or_login
+from edge import keep_changes
 from extensions import db
-from models.auth import authenticate, end_sessions
+from models.auth import authenticate
 from models.base import DomainError
 from models.companies import Company, CompanyStatus
 from models.mail import MailState, OutboxMessage
@@ -54,10 +55,9 @@ class StaffIndexView(AdminIndexView):
             try:
                 staff = authenticate(StaffUser, form.email.data, form.password.data, request.remote_addr or "")
             except DomainError as error:
-                db.session.commit()  # keep the recorded failure for the throttle
+                keep_changes()  # the failed attempt counts for the throttle
                 flash(error.message, "error")
                 return self.render("backoffice/login.html", form=form), 401
-            db.session.commit()
             login_user(staff)
             return redirect(next_url("admin.index"))
         return self.render("backoffice/login.html", form=form)
@@ -65,8 +65,7 @@ class StaffIndexView(AdminIndexView):
     @expose("/logout/", methods=("POST",))
     def logout(self):
         if is_staff_user():
-            end_sessions(current_user._get_current_object())
-            db.session.commit()
+            current_user.end_sessions()
         logout_user()
         flash("You are signed out of the back office.", "info")
         return redirect(url_for("admin.login"))

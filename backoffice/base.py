@@ -1,6 +1,7 @@
 """Access rules shared by every back office view."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from flask import abort, flash, redirect, request, url_for
@@ -9,11 +10,15 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.model import filters, typefmt
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from wtforms.validators import ValidationError
 
+from edge import attempt
 from extensions import db
 from models.base import DomainError
+from models.conflicts import conflict_message
 from models.permissions import StaffPerm
-from security import is_staff_user
+from security import current_actor, is_staff_user
 
 
 def deny_or_login():
@@ -27,10 +32,8 @@ def deny_or_login():
 
 def refuse_as_form_error(check, model) -> None:
     """Run a model check from a Flask-Admin hook: its refusal shows beside the form and nothing is saved."""
-    from wtforms.validators import ValidationError
-
     try:
-        check(model)
+        check(model, actor=current_actor())
     except DomainError as error:
         raise ValidationError(error.message) from error
 
@@ -46,6 +49,8 @@ class AtriumFilterConverter(FilterConverter):
 def _utc_minutes(view, value: datetime, name: str) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC")
 
+
+log = logging.getLogger(__name__)
 
 TYPE_FORMATTERS = {**typefmt.BASE_FORMATTERS, datetime: _utc_minutes}
 DETAIL_TYPE_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, datetime: _utc_minutes}
@@ -68,38 +73,57 @@ class StaffModelView(ModelView):
     column_type_formatters_detail = DETAIL_TYPE_FORMATTERS
 
     def is_accessible(self) -> bool:
-        return is_staff_user() and current_user.can(self.required_permission)
+        return is_staff_user() and current_actor().can(self.required_permission)
 
     def inaccessible_callback(self, name, **kwargs):
         return deny_or_login()
 
     @action("delete", "Delete", "Delete the selected records? This cannot be undone.")
     def action_delete(self, ids) -> None:
-        """Flask-Admin's bulk delete, with the posted ids as integers (PostgreSQL compares types strictly)."""
-        super().action_delete(tuple(int(i) for i in ids if str(i).isdigit()))
+        """Delete the selected rows through the model layer, all or nothing."""
+        self.run_operation(ids, self.delete_row, "%d record(s) deleted.")
+
+    def delete_model(self, model) -> bool:
+        """Delete one row through ``delete_row``; a refusal is flashed and nothing is deleted."""
+        with attempt():
+            self.delete_row(model)
+            return True
+        return False
+
+    def delete_row(self, model) -> None:
+        """Delete one row: the view's ``on_model_delete`` check, then the delete (views with an operation override this)."""
+        self.on_model_delete(model)
+        db.session.delete(model)
+        db.session.flush()
 
     def run_operation(self, ids, operation, done_message: str) -> None:
-        """Apply a model operation to each selected row, all or nothing."""
+        """Apply a model operation to each selected row, all or nothing (the edge commits)."""
         ids = [int(i) for i in ids if str(i).isdigit()]
         rows = db.session.scalars(db.select(self.model).where(self.model.id.in_(ids))).all()
-        try:
+        with attempt():
             for row in rows:
                 operation(row)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return
-        db.session.commit()
-        flash(done_message % len(rows), "success")
+            flash(done_message % len(rows), "success")
 
     def save_through(self, form, model, operation) -> bool:
-        """Edit form save: run the model ``operation``; commit, or roll back and flash its refusal."""
-        try:
+        """Edit form save through the model ``operation``; a refusal is flashed and nothing is saved."""
+        with attempt():
             operation()
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return False
-        db.session.commit()
-        self.after_model_change(form, model, False)
+            self.after_model_change(form, model, False)
+            return True
+        return False
+
+    def handle_view_exception(self, exc: Exception) -> bool:
+        """Failed saves read plainly: a rule's message or a conflict, never SQL or a driver's text."""
+        if isinstance(exc, DomainError):
+            flash(exc.message, "error")
+            return True
+        if isinstance(exc, IntegrityError):
+            flash(conflict_message(exc), "error")
+            return True
+        if isinstance(exc, ValidationError):
+            return super().handle_view_exception(exc)
+        log.exception("the back office could not save %s", self.model.__name__)
+        flash("That could not be saved because of an error in Atrium; nothing was changed. "
+              "The error is logged for the administrators.", "error")
         return True

@@ -14,13 +14,23 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from backoffice.base import StaffModelView
-from backoffice.company_page import CompanyPageActions, company_page_context, load_company
+from backoffice.company_page import (
+    CompanyPageActions,
+    company_page_context,
+    load_company,
+)
 from backoffice.filters import LiveFilterOptions, live_options, shop_choices
-from backoffice.pages import staff_actor
 from extensions import db
-from models.companies import Company, CompanyStatus, set_company_status, set_customer_group, update_company
+from models.companies import (
+    Company,
+    CompanyStatus,
+    set_company_status,
+    set_customer_group,
+    update_company,
+)
 from models.permissions import StaffPerm
 from models.users import CompanyUser
+from security import current_actor
 
 STATUS_COLOURS = {"active": "success", "pending": "warning", "inactive": "secondary"}
 
@@ -85,28 +95,27 @@ class CompanyView(CompanyPageActions, LiveFilterOptions, StaffModelView):
             company = load_company(kwargs["model"].id)
             if company is None:
                 abort(404)
-            kwargs.update(company_page_context(company, staff_actor()), model=company)
+            kwargs.update(company_page_context(company, current_actor()), model=company)
         return super().render(template, **kwargs)
 
     def update_model(self, form, model):
         """Save name and VAT id through ``update_company``; anything else posted is ignored."""
-        data = {"name": form.name.data, "vat_id": form.vat_id.data}
-        actor = staff_actor()
+        actor = current_actor()
 
         def save():
-            update_company(model, actor, data)
-            set_customer_group(model, actor, form.customer_group.data)
+            update_company(model, actor=actor, name=form.name.data, vat_id=form.vat_id.data)
+            set_customer_group(model, form.customer_group.data, actor=actor)
 
         return self.save_through(form, model, save)
 
     @action("activate", "Activate", "Activate the selected companies?")
     def action_activate(self, ids):
-        actor = staff_actor()
-        self.run_operation(ids, lambda c: set_company_status(c, CompanyStatus.ACTIVE, actor), "%d companies activated.")
+        actor = current_actor()
+        self.run_operation(ids, lambda c: set_company_status(c, CompanyStatus.ACTIVE, actor=actor), "%d companies activated.")
 
     @action("deactivate", "Deactivate", "Deactivate the selected companies? Their users can no longer sign in.")
     def action_deactivate(self, ids):
-        actor = staff_actor()
+        actor = current_actor()
         self.run_operation(
-            ids, lambda c: set_company_status(c, CompanyStatus.INACTIVE, actor), "%d companies deactivated."
+            ids, lambda c: set_company_status(c, CompanyStatus.INACTIVE, actor=actor), "%d companies deactivated."
         )

@@ -11,23 +11,45 @@ from flask_admin import expose
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from backoffice.pages import form_id, load_or_404, optional_row, run_and_redirect, staff_actor
+from backoffice.pages import form_id, load_or_404, optional_row, run_and_redirect
+from edge import attempt
 from extensions import db
-from models.addresses import address_book_mode, add_address, delete_address, format_address, update_address
+from models.addresses import (
+    add_address,
+    address_book_mode,
+    delete_address,
+    format_address,
+    update_address,
+)
 from models.audit import AuditEvent
-from models.base import DomainError
 from models.companies import (
-    Address, BusinessUnit, Company, CompanyStatus, account_admins, delete_business_unit, save_business_unit,
-    set_company_status, set_default_service_rep, update_company,
+    Address,
+    BusinessUnit,
+    Company,
+    CompanyStatus,
+    account_admins,
+    delete_business_unit,
+    save_business_unit,
+    set_checkout_rules,
+    set_company_status,
+    set_default_service_rep,
+    set_unit_service_rep,
 )
 from models.invitations import (
-    LIST_MAX_BYTES, Invitation, InvitationState, invite, invite_many, read_address_list, resend_invitation,
+    LIST_MAX_BYTES,
+    Invitation,
+    InvitationState,
+    invite,
+    invite_many,
+    read_address_list,
+    resend_invitation,
     revoke_invitation,
 )
 from models.members import grantable_roles
 from models.shops import AddressBookMode, ShopAssignment
 from models.staff import StaffUser
 from models.users import CompanyUser
+from security import current_actor
 
 AUDIT_ENTRIES = 10
 MEMBERS_SHOWN = 25
@@ -84,7 +106,7 @@ def company_page_context(company: Company, actor) -> dict:
         "staff_choices": db.session.scalars(
             select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.name)
         ).all(),
-        "roles": grantable_roles(actor, company),
+        "roles": grantable_roles(company, actor=actor),
         "units_by_id": {u.id: u for u in company.business_units},
         "address_mode": mode,
         "shared_addresses": company.shop.shared_addresses if mode is AddressBookMode.SHARED else [],
@@ -144,26 +166,26 @@ class CompanyPageActions:
             return redirect(_page(company.id))
         status = CompanyStatus(wanted)
         done = f"{company.name} is {'active' if status is CompanyStatus.ACTIVE else 'deactivated; its users cannot sign in'}."
-        return run_and_redirect(lambda: set_company_status(company, status, staff_actor()), done, _page(company.id))
+        return run_and_redirect(lambda: set_company_status(company, status, actor=current_actor()), done, _page(company.id))
 
     @expose("/checkout/", methods=("POST",))
     def checkout_view(self):
         """Save the checkout attributes (approval and blocking, with optional amounts)."""
         company = load_or_404(Company, form_id())
-        data = {"name": company.name, "vat_id": company.vat_id}
-        data.update({flag: request.form.get(flag) == "y" for flag in CHECKOUT_FLAGS})
-        data.update({field: request.form.get(field, "") for field in CHECKOUT_AMOUNTS})
+        rules = {flag: request.form.get(flag) == "y" for flag in CHECKOUT_FLAGS}
+        rules.update({field: request.form.get(field, "") for field in CHECKOUT_AMOUNTS})
         return run_and_redirect(
-            lambda: update_company(company, staff_actor(), data), "Checkout rules saved.", _page(company.id, "checkout")
+            lambda: set_checkout_rules(company, actor=current_actor(), **rules), "Checkout rules saved.",
+            _page(company.id, "checkout"),
         )
 
     @expose("/invite/", methods=("POST",))
     def invite_view(self):
         """Invite one address, or every address of an uploaded CSV/TXT list, with a role."""
         company = load_or_404(Company, form_id())
-        actor = staff_actor()
+        actor = current_actor()
         target = _page(company.id, "members")
-        role = next((r for r in grantable_roles(actor, company) if str(r.id) == request.form.get("role_id")), None)
+        role = next((r for r in grantable_roles(company, actor=actor) if str(r.id) == request.form.get("role_id")), None)
         upload = request.files.get("file")
         if role is None:
             flash("Choose a role for the invitation from the list.", "error")
@@ -172,21 +194,15 @@ class CompanyPageActions:
             return self._invite_list(company, actor, role, upload, target)
         email = request.form.get("email", "")
         return run_and_redirect(
-            lambda: invite(company, actor, email, role), lambda inv: f"Invitation sent to {inv.email} as {role.name}.",
+            lambda: invite(company, email, role, actor=actor), lambda inv: f"Invitation sent to {inv.email} as {role.name}.",
             target,
         )
 
     def _invite_list(self, company, actor, role, upload, target: str):
         """Each line reports its outcome; valid lines go through even when others fail."""
-        try:
+        with attempt():
             entries = read_address_list(upload.read(LIST_MAX_BYTES + 1), upload.filename)
-            lines = invite_many(company, actor, entries, role)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return redirect(target)
-        db.session.commit()
-        _invitation_report(lines)
+            _invitation_report(invite_many(company, entries, role, actor=actor))
         return redirect(target)
 
     @expose("/invitation/", methods=("POST",))
@@ -195,9 +211,9 @@ class CompanyPageActions:
         invitation = load_or_404(Invitation, form_id("invitation_id"))
         target = _page(invitation.company_id, "members")
         if request.form.get("do") == "revoke":
-            return run_and_redirect(lambda: revoke_invitation(invitation, staff_actor()),
+            return run_and_redirect(lambda: revoke_invitation(invitation, actor=current_actor()),
                                     f"The invitation for {invitation.email} is revoked; its link no longer works.", target)
-        return run_and_redirect(lambda: resend_invitation(invitation, staff_actor()),
+        return run_and_redirect(lambda: resend_invitation(invitation, actor=current_actor()),
                                 f"A new invitation link was sent to {invitation.email}.", target)
 
     @expose("/unit/", methods=("POST",))
@@ -209,8 +225,11 @@ class CompanyPageActions:
         def save():
             parent = optional_row(BusinessUnit, request.form.get("parent_id"), "Choose a parent unit from the list.")
             rep = optional_row(StaffUser, request.form.get("service_rep_id"), "Choose a staff member from the list.")
-            return save_business_unit(company, staff_actor(), name=request.form.get("name", ""), parent=parent,
-                                      unit=unit, service_rep=rep, set_rep=True)
+            actor = current_actor()
+            saved = save_business_unit(company, actor=actor, name=request.form.get("name", ""), parent=parent,
+                                       unit=unit)
+            set_unit_service_rep(saved, rep, actor=actor)
+            return saved
 
         return run_and_redirect(save, lambda u: f"Business unit {u.name} saved.", _page(company.id, "units"))
 
@@ -218,7 +237,7 @@ class CompanyPageActions:
     def unit_delete_view(self):
         unit = load_or_404(BusinessUnit, form_id("unit_id"))
         company_id, name = unit.company_id, unit.name
-        return run_and_redirect(lambda: delete_business_unit(unit, staff_actor()),
+        return run_and_redirect(lambda: delete_business_unit(unit, actor=current_actor()),
                                 f"Business unit {name} deleted.", _page(company_id, "units"))
 
     @expose("/rep/", methods=("POST",))
@@ -228,7 +247,7 @@ class CompanyPageActions:
 
         def save():
             rep = optional_row(StaffUser, request.form.get("service_rep_id"), "Choose a staff member from the list.")
-            set_default_service_rep(company, staff_actor(), rep)
+            set_default_service_rep(company, rep, actor=current_actor())
             return rep
 
         return run_and_redirect(
@@ -246,15 +265,15 @@ class CompanyPageActions:
             if address.company_id != company.id:
                 flash("That address belongs to another company.", "error")
                 return redirect(_page(company.id, "addresses"))
-            return run_and_redirect(lambda: update_address(address, staff_actor(), data), "Address saved.",
+            return run_and_redirect(lambda: update_address(address, data, actor=current_actor()), "Address saved.",
                                     _page(company.id, "addresses"))
-        return run_and_redirect(lambda: add_address(company, staff_actor(), data), "Address added.",
+        return run_and_redirect(lambda: add_address(company, data, actor=current_actor()), "Address added.",
                                 _page(company.id, "addresses"))
 
     @expose("/address/delete/", methods=("POST",))
     def address_delete_view(self):
         address = load_or_404(Address, form_id("address_id"))
         company_id = address.company_id
-        return run_and_redirect(lambda: delete_address(address, staff_actor()), "Address deleted.",
+        return run_and_redirect(lambda: delete_address(address, actor=current_actor()), "Address deleted.",
                                 _page(company_id, "addresses"))
 

@@ -13,16 +13,30 @@ from flask_admin import expose
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from backoffice.pages import form_id, load_or_404, optional_row, run_and_redirect, staff_actor
+from backoffice.pages import form_id, load_or_404, optional_row, run_and_redirect
+from edge import attempt
 from extensions import db
 from models.addresses import ADDRESS_FORMATS, address_book_mode, format_address
 from models.attributes import AttributeDefinition
 from models.base import DomainError
 from models.companies import BusinessUnit, Company
+from models.members import (
+    assign_roles,
+    grantable_roles,
+    set_budget,
+    set_business_unit,
+    set_user_active,
+)
 from models.permissions import StaffPerm
-from models.members import assign_roles, change_user_active, grantable_roles, set_budget, set_business_unit
-from models.shops import AddressBookMode, Shop, ShopAssignment, assign_shop, set_assignment_state
+from models.shops import (
+    AddressBookMode,
+    Shop,
+    ShopAssignment,
+    assign_shop,
+    set_assignment_state,
+)
 from models.users import BudgetPeriod, CompanyUser
+from security import current_actor
 
 TABS = ("basic", "b2b", "shops", "attributes", "addresses")
 PERIOD_LABELS = {"yearly": "Yearly", "half_yearly": "Half-yearly", "quarterly": "Quarterly",
@@ -73,7 +87,7 @@ def editor_context(user: CompanyUser, actor) -> dict:
     return {
         "customer": user,
         "tab": tab if tab in TABS else "basic",
-        "roles": grantable_roles(actor, user.company),
+        "roles": grantable_roles(user.company, actor=actor),
         "held_role_ids": {r.id for r in user.roles},
         "units": user.company.business_units,
         "periods": [(p.value, PERIOD_LABELS[p.value]) for p in BudgetPeriod],
@@ -102,25 +116,25 @@ class CustomerEditorActions:
         user = load_or_404(CompanyUser, form_id())
         active = request.form.get("active") == "1"
         done = f"{user.email} is {'active' if active else 'deactivated and signed out'}."
-        return run_and_redirect(lambda: change_user_active(user, active, staff_actor()), done,
+        return run_and_redirect(lambda: set_user_active(user, active, actor=current_actor()), done,
                                 _editor(user.id, "basic"))
 
     @expose("/b2b/", methods=("POST",))
     def b2b_view(self):
         """Business unit, roles (Buyer always kept), budget and order spend limit."""
         user = load_or_404(CompanyUser, form_id(), selectinload(CompanyUser.roles))
-        actor = staff_actor()
+        actor = current_actor()
 
         def save():
             unit = optional_row(BusinessUnit, request.form.get("business_unit_id"), "Choose a business unit from the list.")
-            grantable = {str(r.id): r for r in grantable_roles(actor, user.company)}
+            grantable = {str(r.id): r for r in grantable_roles(user.company, actor=actor)}
             chosen = request.form.getlist("role_ids")
             unknown = [raw for raw in chosen if raw not in grantable]
             if unknown:
                 raise DomainError("Choose roles from the list; one of them is not a role of this company.")
-            set_business_unit(user, actor, unit)
-            assign_roles(user, [grantable[raw] for raw in chosen], actor)
-            set_budget(user, actor, budget_amount=request.form.get("budget_amount"),
+            set_business_unit(user, unit, actor=actor)
+            assign_roles(user, [grantable[raw] for raw in chosen], actor=actor)
+            set_budget(user, actor=actor, budget_amount=request.form.get("budget_amount"),
                        budget_period=request.form.get("budget_period"),
                        order_spend_limit=request.form.get("order_spend_limit"))
 
@@ -138,7 +152,7 @@ class CustomerEditorActions:
                 return f"{email} was already {'enabled' if enabled else 'disabled'} in {shop}; no mail sent."
             return f"{email} is {'enabled' if enabled else 'disabled'} in {shop}; the customer was told by mail."
 
-        return run_and_redirect(lambda: set_assignment_state(assignment, enabled, staff_actor()), done,
+        return run_and_redirect(lambda: set_assignment_state(assignment, enabled, actor=current_actor()), done,
                                 _editor(assignment.user_id, "shops"))
 
     @expose("/assign/", methods=("POST",))
@@ -150,7 +164,7 @@ class CustomerEditorActions:
             shop = optional_row(Shop, request.form.get("shop_id"), "Choose a shop from the list.")
             if shop is None:
                 raise DomainError("Choose a shop from the list.")
-            assign_shop(user, shop, staff_actor())
+            assign_shop(user, shop, actor=current_actor())
             return shop
 
         return run_and_redirect(save, lambda shop: f"{user.email} is assigned to {shop.name}.", _editor(user.id, "shops"))
@@ -162,7 +176,7 @@ class CustomerEditorActions:
 
         user = load_or_404(CompanyUser, form_id(), selectinload(CompanyUser.attribute_values))
         values = {key[5:]: value for key, value in request.form.items() if key.startswith("attr-")}
-        return run_and_redirect(lambda: set_attribute_values(user, all_definitions(), values, staff_actor()),
+        return run_and_redirect(lambda: set_attribute_values(user, all_definitions(), values, actor=current_actor()),
                                 "Attributes saved.", _editor(user.id, "attributes"))
 
 
@@ -172,16 +186,11 @@ def bulk_shop_state(ids, enabled: bool, actor) -> None:
         select(CompanyUser).where(CompanyUser.id.in_(ids))
         .options(selectinload(CompanyUser.shop_assignments).joinedload(ShopAssignment.shop))
     ).all()
-    try:
-        changed = sum(set_assignment_state(a, enabled, actor) for u in users for a in u.shop_assignments)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return
-    db.session.commit()
     verb = "enabled" if enabled else "disabled"
-    if changed:
-        flash(f"{changed} shop assignment(s) {verb}; each customer was told by mail.", "success")
-    else:
-        flash(f"Nothing to change: the selected customers' shop assignments were already {verb}.", "info")
+    with attempt():
+        changed = sum(set_assignment_state(a, enabled, actor=actor) for u in users for a in u.shop_assignments)
+        if changed:
+            flash(f"{changed} shop assignment(s) {verb}; each customer was told by mail.", "success")
+        else:
+            flash(f"Nothing to change: the selected customers' shop assignments were already {verb}.", "info")
 

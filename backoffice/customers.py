@@ -7,24 +7,45 @@ and bulk actions that call the model operations.
 """
 from __future__ import annotations
 
-from flask import abort, flash, url_for
+from flask import abort, url_for
 from flask_admin.actions import action
-from flask_admin.contrib.sqla.filters import BooleanEqualFilter, FilterEqual, FilterLike, IntEqualFilter
+from flask_admin.contrib.sqla.filters import (
+    BooleanEqualFilter,
+    FilterEqual,
+    FilterLike,
+    IntEqualFilter,
+)
 from markupsafe import Markup, escape
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from backoffice.base import StaffModelView
-from backoffice.customer_editor import CustomerEditorActions, bulk_shop_state, editor_context, load_customer
-from backoffice.filters import ClauseFilter, ExistsFilter, LiveFilterOptions, ilike, live_options, shop_choices
-from backoffice.pages import staff_actor
+from backoffice.customer_editor import (
+    CustomerEditorActions,
+    bulk_shop_state,
+    editor_context,
+    load_customer,
+)
+from backoffice.filters import (
+    ClauseFilter,
+    ExistsFilter,
+    LiveFilterOptions,
+    ilike,
+    live_options,
+    shop_choices,
+)
 from extensions import db
 from models.attributes import AttributeDefinition, AttributeValue
-from models.base import DomainError
-from models.members import change_user_active, delete_user
+from models.members import (
+    delete_user,
+    set_customer_type,
+    set_user_active,
+    update_profile,
+)
 from models.permissions import StaffPerm
 from models.shops import AssignmentState, CustomerType, ShopAssignment
-from models.users import CompanyUser, Role, set_customer_type, update_profile, user_roles
+from models.users import CompanyUser, Role, user_roles
+from security import current_actor
 
 CUSTOMER_TYPES = [(t.value, t.value.upper() if t is not CustomerType.GUEST else "Guest") for t in CustomerType]
 
@@ -127,48 +148,41 @@ class CompanyUserView(CustomerEditorActions, LiveFilterOptions, StaffModelView):
             customer = load_customer(kwargs["model"].id)
             if customer is None:
                 abort(404)
-            kwargs.update(editor_context(customer, staff_actor()))
+            kwargs.update(editor_context(customer, current_actor()))
         return super().render(template, **kwargs)
 
     def update_model(self, form, model):
         """Basic tab: names and phone (``update_profile``), customer type (``set_customer_type``)."""
-        actor = staff_actor()
+        actor = current_actor()
 
         def save():
-            update_profile(model, actor, first_name=form.first_name.data, last_name=form.last_name.data,
+            update_profile(model, actor=actor, first_name=form.first_name.data, last_name=form.last_name.data,
                            phone=form.phone.data or "")
-            set_customer_type(model, actor, form.customer_type.data)
+            set_customer_type(model, form.customer_type.data, actor=actor)
 
         return self.save_through(form, model, save)
 
-    def delete_model(self, model):
+    def delete_row(self, model) -> None:
         """Delete through ``delete_user`` (a company keeps one Account Admin)."""
-        try:
-            delete_user(model, staff_actor())
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return False
-        return True
+        delete_user(model, actor=current_actor())
 
     @action("activate", "Activate", "Activate the selected users?")
     def action_activate(self, ids):
-        actor = staff_actor()
-        self.run_operation(ids, lambda u: change_user_active(u, True, actor), "%d users activated.")
+        actor = current_actor()
+        self.run_operation(ids, lambda u: set_user_active(u, True, actor=actor), "%d users activated.")
 
     @action("deactivate", "Deactivate", "Deactivate the selected users? They are signed out at once.")
     def action_deactivate(self, ids):
-        actor = staff_actor()
-        self.run_operation(ids, lambda u: change_user_active(u, False, actor), "%d users deactivated.")
+        actor = current_actor()
+        self.run_operation(ids, lambda u: set_user_active(u, False, actor=actor), "%d users deactivated.")
 
     @action("enable_shops", "Enable shop access",
             "Enable the shop assignments of the selected customers? Each customer gets an activation mail.")
     def action_enable_shops(self, ids):
-        bulk_shop_state([int(i) for i in ids], True, staff_actor())
+        bulk_shop_state([int(i) for i in ids], True, current_actor())
 
     @action("disable_shops", "Disable shop access",
             "Disable the shop assignments of the selected customers? They can no longer sign in to those shops "
             "and each gets a mail.")
     def action_disable_shops(self, ids):
-        bulk_shop_state([int(i) for i in ids], False, staff_actor())
+        bulk_shop_state([int(i) for i in ids], False, current_actor())

@@ -10,7 +10,13 @@ from wtforms import PasswordField, SelectMultipleField
 from wtforms.validators import Optional
 
 from backoffice.base import StaffModelView, refuse_as_form_error
-from backoffice.filters import LiveFilterOptions, ValueInFilter, ilike, live_options, shop_choices
+from backoffice.filters import (
+    LiveFilterOptions,
+    ValueInFilter,
+    ilike,
+    live_options,
+    shop_choices,
+)
 from extensions import db
 from models.addresses import ADDRESS_FORMATS
 from models.audit import AuditEvent
@@ -19,7 +25,13 @@ from models.base import DomainError
 from models.companies import Company
 from models.permissions import STAFF_ROLES, StaffPerm
 from models.shops import (
-    AddressBookMode, CustomerType, RegistrationMode, Shop, ShopAddress, ShopCustomerSetting, check_shop,
+    AddressBookMode,
+    CustomerType,
+    RegistrationMode,
+    Shop,
+    ShopAddress,
+    ShopCustomerSetting,
+    check_shop,
 )
 
 BOOK_MODES = [
@@ -149,20 +161,24 @@ class AuditEventView(LiveFilterOptions, StaffModelView):
     can_create = can_edit = can_delete = False
     named_filter_urls = True
     column_list = ("at", "company_id", "actor_label", "actor_kind", "action", "target_type", "target_label", "details")
-    column_labels = {"actor_label": "Who", "actor_kind": "As", "target_label": "Record", "company_id": "Company"}
-    column_searchable_list = ("actor_label", "action", "target_label")
+    column_details_list = ("at", "company_id", "actor_label", "actor_kind", "on_behalf_of_label", "action",
+                           "target_type", "target_label", "details")
+    column_labels = {"actor_label": "Who", "actor_kind": "As", "target_label": "Record", "company_id": "Company",
+                     "on_behalf_of_label": "On behalf of"}
+    column_searchable_list = ("actor_label", "on_behalf_of_label", "action", "target_label")
     column_filters = (
         IntEqualFilter(AuditEvent.company_id, "Company id"),
         ValueInFilter(AuditEvent.company_id, "Company",
                       lambda text: select(Company.id).where(ilike(Company.name, text))),
         FilterLike(AuditEvent.action, "Action"),
-        FilterEqual(AuditEvent.actor_kind, "As", options=[(k, k) for k in ("company", "staff", "agent", "system")]),
+        FilterEqual(AuditEvent.actor_kind, "As", options=[(k, k) for k in ("company", "staff", "system", "visitor")]),
         FilterLike(AuditEvent.target_type, "Record type"),
         "at",
     )
     column_default_sort = ("at", True)
     column_formatters = {
         "company_id": _company_cell,
+        "actor_label": lambda v, c, m, n: m.who,
         "details": lambda v, c, m, n: ", ".join(f"{k}: {val}" for k, val in (m.details or {}).items()),
     }
 

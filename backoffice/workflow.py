@@ -9,7 +9,7 @@ history. ``WorkflowView`` and ``WorkflowTransitionView`` edit the definitions;
 """
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import FilterLike, IntEqualFilter
 from markupsafe import Markup, escape
@@ -18,11 +18,15 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from backoffice.base import StaffModelView, refuse_as_form_error
 from backoffice.filters import LiveFilterOptions, live_options
-from backoffice.pages import form_id, load_or_404, staff_actor
+from backoffice.pages import form_id, load_or_404
+from edge import attempt
 from extensions import db
-from models.base import DomainError, NotPermitted
 from models.permissions import BUILTIN_ROLES, STAFF_ROLES, Perm, StaffPerm
-from models.workflow_definitions import check_definition, check_transition, mail_templates
+from models.workflow_definitions import (
+    check_definition,
+    check_transition,
+    mail_templates,
+)
 from models.workflows import (
     SIDE_EFFECTS,
     Workflow,
@@ -30,10 +34,11 @@ from models.workflows import (
     WorkflowState,
     WorkflowTransition,
     available_transitions,
-    fire,
     get_workflow,
     history_of,
+    transition,
 )
+from security import current_actor
 
 BADGES = {"new": "primary", "on_hold": "warning", "accepted": "success", "rejected": "secondary"}
 
@@ -69,13 +74,13 @@ class WorkflowSubjectView(LiveFilterOptions, StaffModelView):
         """What the details page needs: allowed moves, reasons, history, state labels."""
         return {
             "workflow": workflow,
-            "transitions": available_transitions(model, staff_actor()),
+            "transitions": available_transitions(model, actor=current_actor()),
             "reasons": [r for r in workflow.reasons if r.active],
             "history": history_of(model),
             "state_labels": self._state_labels,
             "state_label": self._state_labels.get(model.state, model.state),
             "state_colour": BADGES.get(model.state, "info"),
-            "can_edit_workflows": staff_actor().can(StaffPerm.MANAGE_WORKFLOWS),
+            "can_edit_workflows": current_actor().can(StaffPerm.MANAGE_WORKFLOWS),
         }
 
     @expose("/transition/", methods=("POST",))
@@ -88,20 +93,12 @@ class WorkflowSubjectView(LiveFilterOptions, StaffModelView):
         subject = load_or_404(self.model, form_id())
         raw_reason = (request.form.get("reason_id") or "").strip()
         reason_id = int(raw_reason) if raw_reason.isdigit() else (-1 if raw_reason else None)
-        try:
-            transition = fire(
-                subject, request.form.get("transition", ""), staff_actor(),
+        with attempt():
+            moved = transition(
+                subject, request.form.get("transition", ""), actor=current_actor(),
                 reason_id=reason_id, comment=request.form.get("comment", "")[:2000],
             )
-        except NotPermitted as error:
-            db.session.rollback()
-            abort(403, description=error.message)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(f"{transition.label}: {subject} is now {transition.to_state.label}.", "success")
+            flash(f"{moved.label}: {subject} is now {moved.to_state.label}.", "success")
         return redirect(url_for(".details_view", id=subject.id))
 
 

@@ -41,7 +41,6 @@ def init_app(app) -> None:
     app.extensions["atrium_queues"] = {
         name: Queue(name, connection=connection, is_async=is_async) for name in QUEUE_NAMES
     }
-    app.after_request(_dispatch_after_request)
 
 
 def get_queue(name: str) -> Queue:
@@ -83,11 +82,6 @@ def dispatch_ready(session=None) -> int:
                 log.exception("could not enqueue %s%r", func_path, args)
             count += 1
     return count
-
-
-def _dispatch_after_request(response):
-    dispatch_ready()
-    return response
 
 
 @event.listens_for(Session, "after_commit")

@@ -7,13 +7,16 @@ edit a company's own addresses.
 """
 from __future__ import annotations
 
+from sqlalchemy import func, or_, select
+
 from extensions import db
-from models.access import is_staff, require
+from models.actors import Actor
 from models.audit import record
-from models.base import DomainError, NotPermitted
+from models.base import DomainError, NotPermitted, contains
 from models.companies import Address, AddressKind, Company
-from models.permissions import Perm
-from models.shops import AddressBookMode
+from models.operations import operation
+from models.permissions import Perm, StaffPerm
+from models.shops import AddressBookMode, ShopAddress
 
 ADDRESS_FIELDS = ("kind", "label", "line1", "line2", "postal_code", "city", "country", "is_default")
 
@@ -22,10 +25,10 @@ def address_book_mode(company: Company, customer_type: str = "b2b") -> AddressBo
     return AddressBookMode(company.shop.settings_for(customer_type).address_book_mode)
 
 
-def can_edit_addresses(actor, company: Company, kind: str | None = None) -> bool:
+def can_edit_addresses(actor: Actor, company: Company, kind: str | None = None) -> bool:
     """Whether ``actor`` may change ``company``'s addresses (of ``kind``, if given)."""
-    if actor is None or is_staff(actor):
-        return True
+    if actor.is_system or actor.acts_as_staff:
+        return actor.can(StaffPerm.MANAGE_COMPANIES)
     if actor.company_id != company.id or not actor.can(Perm.MANAGE_COMPANY):
         return False
     mode = address_book_mode(company, actor.customer_type)
@@ -36,10 +39,12 @@ def can_edit_addresses(actor, company: Company, kind: str | None = None) -> bool
     return True
 
 
-def read_only_reason(actor, company: Company, kind: str | None = None) -> str | None:
+def read_only_reason(actor: Actor, company: Company, kind: str | None = None) -> str | None:
     """Why ``actor`` may not change ``company``'s addresses (of ``kind``); None when they may."""
     if can_edit_addresses(actor, company, kind):
         return None
+    if actor.acts_as_staff:
+        return "Your staff roles do not allow changing company addresses."
     if actor.company_id != company.id or not actor.can(Perm.MANAGE_COMPANY):
         return "Only your company's account admins can change its addresses."
     mode = address_book_mode(company, actor.customer_type)
@@ -51,8 +56,21 @@ def read_only_reason(actor, company: Company, kind: str | None = None) -> str | 
     return "The address book is read-only in this shop; contact your representative to change it."
 
 
-def _check(actor, company: Company, kind: str) -> None:
-    require(actor, Perm.MANAGE_COMPANY, company.id)
+def address_book_query(company: Company, *, shared: bool, search: str = "", kind: str = ""):
+    """The company's address book (or its shop's shared one) for the addresses list."""
+    model = ShopAddress if shared else Address
+    query = select(model).where(model.shop_id == company.shop_id if shared else model.company_id == company.id)
+    if kind in {k.value for k in AddressKind}:
+        query = query.where(model.kind == kind)
+    if search:
+        query = query.where(or_(contains(model.label, search), contains(model.line1, search),
+                                contains(model.city, search), contains(model.postal_code, search),
+                                func.upper(model.country) == search.upper()))
+    return query.order_by(model.kind, model.id)
+
+
+def _check(actor: Actor, company: Company, kind: str) -> None:
+    """The address book mode of the company's shop: read-only modes refuse customers' edits."""
     reason = read_only_reason(actor, company, kind)
     if reason is not None:
         raise NotPermitted(reason)
@@ -81,7 +99,8 @@ def _keep_one_default(company: Company, address: Address) -> None:
                 other.is_default = False
 
 
-def add_address(company: Company, actor, data: dict) -> Address:
+@operation(Perm.MANAGE_COMPANY, staff=StaffPerm.MANAGE_COMPANIES, on="company")
+def add_address(company: Company, data: dict, *, actor: Actor) -> Address:
     values = _clean(data)
     _check(actor, company, values["kind"])
     address = Address(**values)
@@ -92,7 +111,8 @@ def add_address(company: Company, actor, data: dict) -> Address:
     return address
 
 
-def update_address(address: Address, actor, data: dict) -> None:
+@operation(Perm.MANAGE_COMPANY, staff=StaffPerm.MANAGE_COMPANIES, on="address")
+def update_address(address: Address, data: dict, *, actor: Actor) -> None:
     company = address.company
     _check(actor, company, address.kind)
     values = _clean(data)
@@ -103,7 +123,8 @@ def update_address(address: Address, actor, data: dict) -> None:
     record(actor, "address.updated", company_id=company.id, target=address)
 
 
-def delete_address(address: Address, actor) -> None:
+@operation(Perm.MANAGE_COMPANY, staff=StaffPerm.MANAGE_COMPANIES, on="address")
+def delete_address(address: Address, *, actor: Actor) -> None:
     company = address.company
     _check(actor, company, address.kind)
     record(actor, "address.deleted", company_id=company.id, target=address)

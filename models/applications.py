@@ -12,11 +12,13 @@ from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
+from models.actors import VISITOR, Actor
 from models.audit import record
 from models.base import DomainError, UTCDateTime, utcnow
 from models.companies import Address, AddressKind, BusinessUnit, Company, CompanyStatus
 from models.mail import queue_mail
 from models.members import check_email, email_owner
+from models.operations import operation, part_of_operation
 from models.permissions import BuiltinRole, StaffPerm
 from models.shops import Shop
 from models.users import builtin_roles
@@ -81,6 +83,7 @@ def clean_application(data: dict) -> dict:
     return values
 
 
+@operation(public=True)
 def submit_application(shop: Shop, data: dict) -> CompanyApplication:
     """File an application; staff are told, the contact gets a confirmation."""
     if shop.is_master:
@@ -100,7 +103,7 @@ def submit_application(shop: Shop, data: dict) -> CompanyApplication:
     application = CompanyApplication(shop=shop, state=workflow.initial_state.key, **values)
     db.session.add(application)
     db.session.flush()
-    record(None, "application.submitted", target=application)
+    record(VISITOR, "application.submitted", target=application)
     queue_mail(application.email, "application_received", subject="We received your Atrium application",
                item=application)
     notify_staff(StaffPerm.MANAGE_COMPANIES, "staff_new_application",
@@ -118,9 +121,10 @@ def notify_staff(perm: StaffPerm, template: str, subject: str, **context) -> Non
 
 
 @side_effect("application.accept")
-def accept_application(application: CompanyApplication, *, actor, **_) -> Company:
+@part_of_operation
+def accept_application(application: CompanyApplication, *, actor: Actor, **_) -> Company:
     """Create the company (active) with its billing address and invite the contact as Account Admin."""
-    from models.invitations import send_invitation
+    from models.invitations import issue_invitation
 
     company = Company(
         name=application.company_name, vat_id=application.vat_id or None,
@@ -137,5 +141,5 @@ def accept_application(application: CompanyApplication, *, actor, **_) -> Compan
     application.company = company
     record(actor, "company.created", company_id=company.id, target=company, application=application.id)
     admin_role = builtin_roles()[BuiltinRole.ACCOUNT_ADMIN.value]
-    send_invitation(company, actor, application.email, admin_role)  # the transition checked who may accept
+    issue_invitation(company, application.email, admin_role, actor=actor)  # the transition checked who may accept
     return company

@@ -9,7 +9,11 @@ from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
+from models.actors import Actor
+from models.audit import record
 from models.base import DomainError, enum_check
+from models.operations import operation
+from models.permissions import Perm, StaffPerm
 
 
 class AttributeType(str, enum.Enum):
@@ -63,7 +67,8 @@ class AttributeValue(db.Model):
 KEY_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,59}$")
 
 
-def check_definition(definition: AttributeDefinition) -> None:
+@operation(staff=StaffPerm.MANAGE_SHOPS)
+def check_definition(definition: AttributeDefinition, *, actor: Actor) -> None:
     """Normalise and check a definition staff save: a unique KEY of letters, digits and underscores, a label."""
     definition.key = (definition.key or "").strip().upper()
     definition.label = (definition.label or "").strip()
@@ -78,7 +83,8 @@ def check_definition(definition: AttributeDefinition) -> None:
         raise DomainError(f"An attribute with the key {definition.key} exists already.", "key")
 
 
-def check_definition_deletable(definition: AttributeDefinition) -> None:
+@operation(staff=StaffPerm.MANAGE_SHOPS)
+def check_definition_deletable(definition: AttributeDefinition, *, actor: Actor) -> None:
     """A definition customers have values for stays; shops stop showing it instead."""
     in_use = db.session.scalar(select(func.count(AttributeValue.id)).where(AttributeValue.definition_id == definition.id))
     if in_use:
@@ -87,7 +93,8 @@ def check_definition_deletable(definition: AttributeDefinition) -> None:
         )
 
 
-def check_shop_attribute(shop_attribute: ShopAttribute) -> None:
+@operation(staff=StaffPerm.MANAGE_SHOPS)
+def check_shop_attribute(shop_attribute: ShopAttribute, *, actor: Actor) -> None:
     """A shop shows each attribute once."""
     if shop_attribute.shop is None or shop_attribute.definition is None:
         raise DomainError("Choose a shop and an attribute.")
@@ -130,10 +137,9 @@ def clean_value(definition: AttributeDefinition, raw) -> str:
     return text
 
 
-def set_attribute_values(user, definitions, values: dict, actor) -> None:
+@operation(Perm.MANAGE_USERS, staff=StaffPerm.MANAGE_CUSTOMERS, on="user", self_service=True)
+def set_attribute_values(user, definitions, values: dict, *, actor: Actor) -> None:
     """Store the given attribute values for ``user`` (only the listed definitions)."""
-    from models.audit import record
-
     current = {v.definition_id: v for v in user.attribute_values}
     changed = []
     for definition in definitions:

@@ -19,6 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from extensions import db
 from models.base import DomainError, UTCDateTime, utcnow
 from models.mail import queue_mail
+from models.operations import operation
 from models.staff import StaffUser
 from models.users import CompanyUser
 
@@ -73,12 +74,7 @@ def set_password(user, password: str) -> None:
     """Set a new password and end every other session of the account."""
     check_new_password(password)
     user.password_hash = hash_password(password)
-    end_sessions(user)
-
-
-def end_sessions(user) -> None:
-    """Invalidate every session of ``user`` on the server: copied cookies stop working."""
-    user.session_version = (user.session_version or 0) + 1
+    user.end_sessions()
 
 
 def _window_start() -> datetime:
@@ -110,6 +106,7 @@ def _fail(email: str, ip: str, message: str = BAD_CREDENTIALS):
     raise DomainError(message)
 
 
+@operation(public=True)
 def authenticate(model, email: str, password: str, ip: str):
     """Check credentials of a ``CompanyUser`` or ``StaffUser``; return the account.
 
@@ -183,6 +180,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@operation(public=True)
 def request_password_reset(email: str) -> None:
     """E-mail a single-use reset link if ``email`` belongs to an active company user.
 
@@ -234,6 +232,7 @@ def find_reset_token(token: str) -> PasswordResetToken:
     return row
 
 
+@operation(public=True)
 def reset_password(token: str, password: str, confirm: str) -> CompanyUser:
     """Set a new password through a reset link; the link cannot be used again."""
     row = find_reset_token(token)

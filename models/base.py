@@ -5,7 +5,7 @@ import enum
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, DateTime, Numeric, TypeDecorator
+from sqlalchemy import CheckConstraint, DateTime, Numeric, TypeDecorator, func
 
 
 def utcnow() -> datetime:
@@ -49,6 +49,25 @@ class DomainError(Exception):
 
 class NotPermitted(DomainError):
     """The actor lacks the permission the operation needs."""
+
+
+def apply_changes(row, values: dict) -> list[str]:
+    """Set the values that differ on ``row``; the sorted names of those that changed (for the audit log)."""
+    changed = sorted(field for field, value in values.items() if getattr(row, field) != value)
+    for field in changed:
+        setattr(row, field, values[field])
+    return changed
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern that finds ``text`` anywhere, with the user's own wildcards escaped (use escape="\\")."""
+    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def contains(column, text: str):
+    """Case-insensitive "column contains text" for a search box."""
+    return func.lower(column).like(like_pattern(text), escape="\\")
 
 
 def enum_check(column: str, enum_cls: type[enum.Enum], name: str) -> CheckConstraint:

@@ -9,8 +9,15 @@ from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
-from models.base import Money, UTCDateTime, enum_check, utcnow
+from models.actors import Actor
+from models.audit import record
+from models.base import DomainError, Money, UTCDateTime, apply_changes, enum_check, utcnow
+from models.mail import queue_mail
+from models.money import parse_amount
+from models.operations import operation
+from models.permissions import BuiltinRole, Perm, StaffPerm
 from models.scoping import CompanyOwned
+from models.users import CompanyUser, Role
 
 
 class CompanyStatus(str, enum.Enum):
@@ -111,16 +118,10 @@ class Address(CompanyOwned, db.Model):
         return ", ".join(self.lines)
 
 
-def set_company_status(company: Company, status: CompanyStatus, actor) -> None:
+@operation(staff=StaffPerm.MANAGE_COMPANIES, on="company")
+def set_company_status(company: Company, status: CompanyStatus, *, actor: Actor) -> None:
     """Staff activate or deactivate a company. Users of an inactive company cannot sign in;
     its account admins are told by mail."""
-    from models.access import is_staff
-    from models.audit import record
-    from models.base import NotPermitted
-    from models.mail import queue_mail
-
-    if actor is not None and not is_staff(actor):
-        raise NotPermitted("Companies are activated and deactivated by Atrium staff.")
     if company.status == status.value:
         return
     before = company.status
@@ -131,11 +132,8 @@ def set_company_status(company: Company, status: CompanyStatus, actor) -> None:
         queue_mail(admin.email, "company_status", subject=subject, user=admin, company=company)
 
 
-def account_admins(company_id: int) -> list:
+def account_admins(company_id: int) -> list[CompanyUser]:
     """The company's active Account Admins, by name."""
-    from models.permissions import BuiltinRole
-    from models.users import CompanyUser, Role
-
     return db.session.scalars(
         db.select(CompanyUser).join(CompanyUser.roles)
         .where(CompanyUser.company_id == company_id, CompanyUser.active.is_(True),
@@ -145,51 +143,37 @@ def account_admins(company_id: int) -> list:
     ).all()
 
 
-COMPANY_FIELDS = ("name", "vat_id")
-CHECKOUT_FIELDS = ("require_approval", "require_approval_over", "block_checkout", "block_checkout_over")
-
-
-def update_company(company: Company, actor, data: dict) -> None:
-    """Account admins (and staff) edit name and VAT id; checkout attributes are staff-only."""
-    from models.access import is_staff, require
-    from models.audit import record
-    from models.base import DomainError, NotPermitted
-    from models.members import parse_amount
-    from models.permissions import Perm, StaffPerm
-
-    require(actor, Perm.MANAGE_COMPANY, company.id, StaffPerm.MANAGE_COMPANIES)
-    name = str(data.get("name") or "").strip()
+@operation(Perm.MANAGE_COMPANY, staff=StaffPerm.MANAGE_COMPANIES, on="company")
+def update_company(company: Company, *, actor: Actor, name: str, vat_id: str | None) -> None:
+    """Account admins (and staff) edit the company's name and VAT id."""
+    name = str(name or "").strip()
     if not name:
         raise DomainError("The company needs a name.", "name")
-    changes = {}
-    for field, value in (("name", name), ("vat_id", str(data.get("vat_id") or "").strip() or None)):
-        if getattr(company, field) != value:
-            changes[field] = value
-    if any(field in data for field in CHECKOUT_FIELDS):
-        if not is_staff(actor) and actor is not None:
-            raise NotPermitted("Checkout rules of a company are set by Atrium staff.")
-        changes["require_approval"] = bool(data.get("require_approval"))
-        changes["block_checkout"] = bool(data.get("block_checkout"))
-        changes["require_approval_over"] = parse_amount(data.get("require_approval_over"), "Approval threshold")
-        changes["block_checkout_over"] = parse_amount(data.get("block_checkout_over"), "Checkout block threshold")
-    changed = {k: v for k, v in changes.items() if getattr(company, k) != v}
-    for field, value in changed.items():
-        setattr(company, field, value)
+    changed = apply_changes(company, {"name": name, "vat_id": str(vat_id or "").strip() or None})
     if changed:
-        record(actor, "company.updated", company_id=company.id, target=company, changed=sorted(changed))
+        record(actor, "company.updated", company_id=company.id, target=company, changed=changed)
 
 
-def save_business_unit(company: Company, actor, *, name: str, parent=None, unit: BusinessUnit | None = None,
-                       service_rep=None, set_rep: bool = False) -> BusinessUnit:
-    """Add or rename a business unit; only staff assign a service representative."""
-    from models.access import is_staff, require
-    from models.audit import record
-    from models.base import DomainError, NotPermitted
-    from models.permissions import Perm, StaffPerm
+@operation(staff=StaffPerm.MANAGE_COMPANIES, on="company")
+def set_checkout_rules(company: Company, *, actor: Actor, require_approval: bool, require_approval_over,
+                       block_checkout: bool, block_checkout_over) -> None:
+    """Staff set when the company's orders need approval or are blocked (enforced at checkout)."""
+    changed = apply_changes(company, {
+        "require_approval": bool(require_approval),
+        "require_approval_over": parse_amount(require_approval_over, "Approval threshold"),
+        "block_checkout": bool(block_checkout),
+        "block_checkout_over": parse_amount(block_checkout_over, "Checkout block threshold"),
+    })
+    if changed:
+        record(actor, "company.updated", company_id=company.id, target=company, changed=changed)
 
-    require(actor, Perm.MANAGE_COMPANY, company.id, StaffPerm.MANAGE_COMPANIES)
+
+@operation(Perm.MANAGE_COMPANY, staff=StaffPerm.MANAGE_COMPANIES, on="company")
+def save_business_unit(company: Company, *, actor: Actor, name: str, parent: BusinessUnit | None = None,
+                       unit: BusinessUnit | None = None) -> BusinessUnit:
+    """Add a business unit, or rename / move ``unit`` within the company's tree."""
     if unit is not None and unit.company_id != company.id:
-        raise NotPermitted("That business unit belongs to another company.")
+        raise DomainError("That business unit belongs to another company.", "business_unit")
     name = (name or "").strip()
     if not name:
         raise DomainError("The business unit needs a name.", "name")
@@ -206,13 +190,26 @@ def save_business_unit(company: Company, actor, *, name: str, parent=None, unit:
     else:
         unit.name, unit.parent = name, parent
         action = "business_unit.updated"
-    if set_rep:
-        if actor is not None and not is_staff(actor):
-            raise NotPermitted("Service representatives are assigned by Atrium staff.")
-        unit.service_rep = service_rep
     db.session.flush()
     record(actor, action, company_id=company.id, target=unit)
     return unit
+
+
+@operation(staff=StaffPerm.MANAGE_COMPANIES, on="unit")
+def set_unit_service_rep(unit: BusinessUnit, rep, *, actor: Actor) -> None:
+    """Staff assign the service representative of a business unit (None clears it)."""
+    _check_rep(rep)
+    if unit.service_rep is rep:
+        return
+    unit.service_rep = rep
+    record(actor, "business_unit.service_rep_changed", company_id=unit.company_id, target=unit,
+           rep=rep.name if rep is not None else "")
+
+
+def _check_rep(rep) -> None:
+    """A service representative is an active staff member (or nobody)."""
+    if rep is not None and not rep.active:
+        raise DomainError(f"{rep.name} is not an active staff member.")
 
 
 def _is_below(candidate: BusinessUnit, unit: BusinessUnit) -> bool:
@@ -225,14 +222,8 @@ def _is_below(candidate: BusinessUnit, unit: BusinessUnit) -> bool:
     return False
 
 
-def delete_business_unit(unit: BusinessUnit, actor) -> None:
-    from models.access import require
-    from models.audit import record
-    from models.base import DomainError
-    from models.permissions import Perm, StaffPerm
-    from models.users import CompanyUser
-
-    require(actor, Perm.MANAGE_COMPANY, unit.company_id, StaffPerm.MANAGE_COMPANIES)
+@operation(Perm.MANAGE_COMPANY, staff=StaffPerm.MANAGE_COMPANIES, on="unit")
+def delete_business_unit(unit: BusinessUnit, *, actor: Actor) -> None:
     members = db.session.scalar(
         db.select(db.func.count(CompanyUser.id)).where(CompanyUser.business_unit_id == unit.id)
     )
@@ -243,16 +234,10 @@ def delete_business_unit(unit: BusinessUnit, actor) -> None:
     db.session.delete(unit)
 
 
-def set_default_service_rep(company: Company, actor, rep) -> None:
+@operation(staff=StaffPerm.MANAGE_COMPANIES, on="company")
+def set_default_service_rep(company: Company, rep, *, actor: Actor) -> None:
     """Staff choose the company's default service representative (None clears it)."""
-    from models.access import is_staff
-    from models.audit import record
-    from models.base import DomainError, NotPermitted
-
-    if actor is not None and not is_staff(actor):
-        raise NotPermitted("Service representatives are assigned by Atrium staff.")
-    if rep is not None and not rep.active:
-        raise DomainError(f"{rep.name} is not an active staff member.")
+    _check_rep(rep)
     if company.default_service_rep is rep:
         return
     company.default_service_rep = rep
@@ -260,14 +245,9 @@ def set_default_service_rep(company: Company, actor, rep) -> None:
            rep=rep.name if rep is not None else "")
 
 
-def set_customer_group(company: Company, actor, group: str) -> None:
+@operation(staff=StaffPerm.MANAGE_COMPANIES, on="company")
+def set_customer_group(company: Company, group: str, *, actor: Actor) -> None:
     """Staff put a company in a customer group (its pricing policy)."""
-    from models.access import is_staff
-    from models.audit import record
-    from models.base import DomainError, NotPermitted
-
-    if actor is not None and not is_staff(actor):
-        raise NotPermitted("Customer groups are set by Atrium staff.")
     group = (group or "").strip()
     if not group or len(group) > 60:
         raise DomainError("The customer group needs a name of at most 60 characters.", "customer_group")

@@ -14,19 +14,20 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import ForeignKey, Index, String, select, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from extensions import db
-from models.access import require
+from models.actors import SYSTEM, Actor
 from models.audit import record
 from models.auth import check_new_password, hash_password
 from models.base import DomainError, UTCDateTime, enum_check, utcnow
 from models.companies import Company
 from models.mail import queue_mail
-from models.members import _resolve_roles, check_email, email_owner
-from models.permissions import Perm
+from models.members import check_email, email_owner, resolve_roles
+from models.operations import operation, part_of_operation
+from models.permissions import Perm, StaffPerm
 from models.scoping import CompanyOwned
-from models.shops import assign_shop
+from models.shops import add_shop_assignment
 from models.users import CompanyUser, Role
 
 MAX_LIST_LINES = 1000
@@ -54,7 +55,7 @@ class Invitation(CompanyOwned, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
-    role_id: Mapped[int] = mapped_column(ForeignKey("roles.id"))
+    role_id: Mapped[int | None] = mapped_column(ForeignKey("roles.id", ondelete="SET NULL"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     state: Mapped[str] = mapped_column(String(16), default=InvitationState.PENDING.value)
     invited_by: Mapped[str] = mapped_column(String(200), default="")
@@ -64,7 +65,12 @@ class Invitation(CompanyOwned, db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("company_users.id", ondelete="SET NULL"))
 
     company: Mapped[Company] = relationship()
-    role: Mapped[Role] = relationship()
+    role: Mapped[Role | None] = relationship()
+
+    @property
+    def role_name(self) -> str:
+        """The offered role; if it was deleted meanwhile, the invitee joins as a Buyer."""
+        return self.role.name if self.role is not None else "Buyer"
 
     @property
     def expired(self) -> bool:
@@ -111,20 +117,28 @@ def pending_invitation(company_id: int, email: str) -> Invitation | None:
     )
 
 
-def invite(company: Company, actor, email: str, role: Role) -> Invitation:
+def pending_invitations(company_id: int):
+    """The company's pending invitations, newest first (with their role)."""
+    return select(Invitation).where(
+        Invitation.company_id == company_id, Invitation.state == InvitationState.PENDING.value,
+    ).options(joinedload(Invitation.role)).order_by(Invitation.created_at.desc(), Invitation.id.desc())
+
+
+@operation(Perm.MANAGE_USERS, staff=StaffPerm.MANAGE_CUSTOMERS, on="company")
+def invite(company: Company, email: str, role: Role, *, actor: Actor) -> Invitation:
     """Invite one address to ``company`` with ``role``; refuses members and duplicates."""
-    require(actor, Perm.MANAGE_USERS, company.id)
-    _resolve_roles(actor, company, [role])
-    return send_invitation(company, actor, email, role)
+    resolve_roles(actor, company, [role])
+    return issue_invitation(company, email, role, actor=actor)
 
 
-def send_invitation(company: Company, actor, email: str, role: Role) -> Invitation:
-    """Invite one address for an operation that has checked its own permission (accepting an application)."""
+@part_of_operation
+def issue_invitation(company: Company, email: str, role: Role, *, actor: Actor) -> Invitation:
+    """Invite one address for an operation that has checked its own rule (accepting an application)."""
     email = check_email(email)
     return _invite(company, actor, email, role, owner=email_owner(email), existing=pending_invitation(company.id, email))
 
 
-def _invite(company: Company, actor, email: str, role: Role, *, owner, existing) -> Invitation:
+def _invite(company: Company, actor: Actor, email: str, role: Role, *, owner, existing) -> Invitation:
     """Invite a checked address, given its account (``owner``) and pending invitation (``existing``), if any."""
     if owner is not None:
         where = company.name if owner.company_id == company.id else "another company"
@@ -134,7 +148,7 @@ def _invite(company: Company, actor, email: str, role: Role, *, owner, existing)
     if existing is not None:  # an expired invitation gives way to the new one
         existing.state = InvitationState.REVOKED.value
         db.session.flush()
-    invitation = Invitation(company=company, email=email, role=role, invited_by=str(actor) if actor else "Atrium")
+    invitation = Invitation(company=company, email=email, role=role, invited_by=actor.label)
     token = _new_token(invitation)
     db.session.add(invitation)
     db.session.flush()
@@ -179,13 +193,13 @@ def read_address_list(data: bytes, filename: str | None = None) -> list[tuple[in
     return entries
 
 
-def invite_many(company: Company, actor, entries: list[tuple[int, str]], role: Role) -> list[ListLine]:
+@operation(Perm.MANAGE_USERS, staff=StaffPerm.MANAGE_CUSTOMERS, on="company")
+def invite_many(company: Company, entries: list[tuple[int, str]], role: Role, *, actor: Actor) -> list[ListLine]:
     """Invite each ``(line number, address)``; every line reports its outcome and valid lines go through.
 
     Accounts and pending invitations of the whole list are read in two queries, not one per line.
     """
-    require(actor, Perm.MANAGE_USERS, company.id)
-    _resolve_roles(actor, company, [role])
+    resolve_roles(actor, company, [role])
     checked = []
     for number, entry in entries:
         if not entry:
@@ -219,9 +233,9 @@ def invite_many(company: Company, actor, entries: list[tuple[int, str]], role: R
     return results
 
 
-def resend_invitation(invitation: Invitation, actor) -> None:
+@operation(Perm.MANAGE_USERS, staff=StaffPerm.MANAGE_CUSTOMERS, on="invitation")
+def resend_invitation(invitation: Invitation, *, actor: Actor) -> None:
     """A new link (the old one stops working) and a fresh expiry."""
-    require(actor, Perm.MANAGE_USERS, invitation.company_id)
     if invitation.state != InvitationState.PENDING.value:
         raise DomainError(f"This invitation is {invitation.state}; only pending invitations can be resent.")
     token = _new_token(invitation)
@@ -229,8 +243,9 @@ def resend_invitation(invitation: Invitation, actor) -> None:
     record(actor, "invitation.resent", company_id=invitation.company_id, target=invitation)
 
 
-def revoke_invitation(invitation: Invitation, actor) -> None:
-    require(actor, Perm.MANAGE_USERS, invitation.company_id)
+@operation(Perm.MANAGE_USERS, staff=StaffPerm.MANAGE_CUSTOMERS, on="invitation")
+def revoke_invitation(invitation: Invitation, *, actor: Actor) -> None:
+    """Withdraw a pending invitation: its link stops working."""
     if invitation.state != InvitationState.PENDING.value:
         raise DomainError(f"This invitation is already {invitation.state}.")
     invitation.state = InvitationState.REVOKED.value
@@ -255,6 +270,7 @@ def find_invitation(token: str) -> Invitation:
     return invitation
 
 
+@operation(public=True)
 def accept_invitation(token: str, *, first_name: str, last_name: str, password: str, confirm: str) -> CompanyUser:
     """Create the invitee's account with the invited role; the link cannot be used again."""
     invitation = find_invitation(token)
@@ -266,13 +282,15 @@ def accept_invitation(token: str, *, first_name: str, last_name: str, password: 
     user = CompanyUser(
         email=invitation.email, first_name=first_name.strip(), last_name=last_name.strip(),
         company=invitation.company, password_hash=hash_password(password),
-        roles=_resolve_roles(None, invitation.company, [invitation.role]),
+        roles=resolve_roles(SYSTEM, invitation.company, [invitation.role] if invitation.role else []),
     )
     db.session.add(user)
-    assign_shop(user, invitation.company.shop, None)
+    db.session.flush()
+    actor = Actor.for_company_user(user)
+    add_shop_assignment(user, invitation.company.shop, actor=actor)
     invitation.state = InvitationState.ACCEPTED.value
     invitation.accepted_at = utcnow()
     db.session.flush()
     invitation.user_id = user.id
-    record(user, "invitation.accepted", company_id=invitation.company_id, target=user, role=invitation.role.name)
+    record(actor, "invitation.accepted", company_id=invitation.company_id, target=user, role=invitation.role_name)
     return user

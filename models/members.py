@@ -1,23 +1,26 @@
-"""Managing a company's people: create, delete, (de)activate, roles, budgets.
+"""Managing a company's people: create, delete, (de)activate, roles, budgets, profile.
 
-Account admins call these from ``/account/users``; staff from the back office.
+Account admins call these from ``/account/users``; staff from the back office;
+each operation checks its own rule (``models.operations``).
 """
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from extensions import db
-from models.access import is_staff, require
+from models.actors import Actor
 from models.audit import record
 from models.auth import issue_password_link, normalize_email
-from models.base import DomainError, NotPermitted
+from models.base import DomainError, NotPermitted, apply_changes, contains
 from models.companies import Company
-from models.permissions import BuiltinRole, Perm
-from models.shops import assign_shop
-from models.users import BudgetPeriod, CompanyUser, Role, builtin_roles, set_user_active  # noqa: F401
+from models.mail import queue_mail
+from models.money import parse_amount
+from models.operations import operation
+from models.permissions import BuiltinRole, Perm, StaffPerm
+from models.shops import CustomerType, add_shop_assignment
+from models.users import BudgetPeriod, CompanyUser, Role, builtin_roles, user_roles
 
 
 def check_email(raw: str) -> str:
@@ -48,21 +51,45 @@ def check_email_free(email: str, company: Company) -> None:
     raise DomainError(f"{email} already has an Atrium account with another company.", "email")
 
 
-def grantable_roles(actor, company: Company) -> list[Role]:
+def company_users(company_id: int, *, search: str = "", status: str = "", role_id: int | None = None):
+    """The company's users for the users list: search by e-mail or name, filter by status and role."""
+    query = select(CompanyUser).where(CompanyUser.company_id == company_id)
+    if search:
+        full_name = CompanyUser.first_name + " " + CompanyUser.last_name
+        query = query.where(or_(*(contains(c, search) for c in (CompanyUser.email, full_name))))
+    if status in ("active", "inactive"):
+        query = query.where(CompanyUser.active.is_(status == "active"))
+    if role_id:
+        query = query.where(CompanyUser.roles.any(Role.id == role_id))
+    return query.options(selectinload(CompanyUser.roles), joinedload(CompanyUser.business_unit)).order_by(
+        CompanyUser.last_name, CompanyUser.first_name, CompanyUser.id)
+
+
+def company_roles(company_id: int):
+    """Built-in roles and the company's own, in the order they were made."""
+    return select(Role).where(or_(Role.company_id == company_id, Role.company_id.is_(None))).order_by(Role.id)
+
+
+def role_holder_counts(company_id: int) -> dict[int, int]:
+    """How many of the company's users hold each role, in one query."""
+    return dict(db.session.execute(
+        select(user_roles.c.role_id, func.count()).join(CompanyUser, CompanyUser.id == user_roles.c.user_id)
+        .where(CompanyUser.company_id == company_id).group_by(user_roles.c.role_id)
+    ).all())
+
+
+def grantable_roles(company: Company, *, actor: Actor) -> list[Role]:
     """Roles the actor may hand out: built-in and the company's own, none beyond the actor's permissions."""
-    roles = db.session.scalars(
-        select(Role).where((Role.company_id == company.id) | Role.company_id.is_(None)).order_by(Role.id)
-    ).all()
-    return [r for r in roles if may_grant(actor, r)]
+    return [r for r in db.session.scalars(company_roles(company.id)) if may_grant(actor, r)]
 
 
-def may_grant(actor, role: Role) -> bool:
-    if actor is None or is_staff(actor):
+def may_grant(actor: Actor, role: Role) -> bool:
+    if actor.is_system or actor.acts_as_staff:
         return True
-    return role.permissions <= actor.permissions
+    return actor.holds_all(role.permissions)
 
 
-def _resolve_roles(actor, company: Company, roles: list[Role], held=()) -> list[Role]:
+def resolve_roles(actor: Actor, company: Company, roles: list[Role], held=()) -> list[Role]:
     """The roles to hold: Buyer always, each one the company's or built-in and grantable (or already held)."""
     buyer = builtin_roles()[BuiltinRole.BUYER.value]
     chosen = {buyer.id: buyer}
@@ -75,39 +102,38 @@ def _resolve_roles(actor, company: Company, roles: list[Role], held=()) -> list[
     return sorted(chosen.values(), key=lambda r: r.id)
 
 
-def create_user(company: Company, actor, *, email: str, first_name: str, last_name: str,
+@operation(Perm.MANAGE_USERS, staff=StaffPerm.MANAGE_CUSTOMERS, on="company")
+def create_user(company: Company, *, actor: Actor, email: str, first_name: str, last_name: str,
                 roles: list[Role] = (), business_unit=None, phone: str = "") -> CompanyUser:
     """Add a user to ``company``; they get a mail with a link to set their password."""
-    require(actor, Perm.MANAGE_USERS, company.id)
     email = check_email(email)
     check_email_free(email, company)
     if not (first_name or "").strip() or not (last_name or "").strip():
         raise DomainError("First and last name are both required.")
     if business_unit is not None and business_unit.company_id != company.id:
-        raise NotPermitted("That business unit belongs to another company.")
+        raise DomainError("That business unit belongs to another company.", "business_unit")
     user = CompanyUser(
         email=email, first_name=first_name.strip(), last_name=last_name.strip(), phone=phone.strip(),
-        company=company, business_unit=business_unit, roles=_resolve_roles(actor, company, list(roles)),
+        company=company, business_unit=business_unit, roles=resolve_roles(actor, company, list(roles)),
     )
     db.session.add(user)
-    assign_shop(user, company.shop, actor)
+    add_shop_assignment(user, company.shop, actor=actor)
     db.session.flush()
     issue_password_link(user, template="account_created", subject=f"Your Atrium account for {company.name}")
     record(actor, "user.created", company_id=company.id, target=user, roles=[r.name for r in user.roles])
     return user
 
 
-def assign_roles(user: CompanyUser, roles: list[Role], actor) -> None:
+@operation(Perm.MANAGE_USERS, staff=StaffPerm.MANAGE_CUSTOMERS, on="user")
+def assign_roles(user: CompanyUser, roles: list[Role], *, actor: Actor) -> None:
     """Replace a user's roles; Buyer is always kept and nobody grants beyond their own permissions."""
-    require(actor, Perm.MANAGE_USERS, user.company_id)
-    new_roles = _resolve_roles(actor, user.company, roles, held=list(user.roles))
+    new_roles = resolve_roles(actor, user.company, roles, held=list(user.roles))
     dropped = [r for r in user.roles if r not in new_roles]
     for role in dropped:
         if not may_grant(actor, role):
             raise NotPermitted(f"You cannot take away the role {role.name}: it has permissions you do not hold.")
-    if actor is not None and getattr(actor, "id", None) == user.id and getattr(actor, "kind", "") == "company":
-        if any(r.key == BuiltinRole.ACCOUNT_ADMIN.value for r in dropped):
-            raise DomainError("You cannot remove your own Account Admin role.")
+    if actor.is_user(user) and any(r.key == BuiltinRole.ACCOUNT_ADMIN.value for r in dropped):
+        raise DomainError("You cannot remove your own Account Admin role.")
     if {r.id for r in new_roles} == {r.id for r in user.roles}:
         return
     if user.active and any(r.key == BuiltinRole.ACCOUNT_ADMIN.value for r in dropped) \
@@ -117,25 +143,12 @@ def assign_roles(user: CompanyUser, roles: list[Role], actor) -> None:
     user.roles = new_roles
     record(actor, "user.roles_changed", company_id=user.company_id, target=user,
            before=before, after=[r.name for r in new_roles])
-    tell_user(user, actor, [f"Your roles are now {', '.join(r.name for r in new_roles)} (before: {', '.join(before)})."])
+    _tell_user(user, actor, [f"Your roles are now {', '.join(r.name for r in new_roles)} (before: {', '.join(before)})."])
 
 
-def parse_amount(raw, label: str) -> Decimal | None:
-    """A money amount from form input: blank means none; negative or malformed is refused."""
-    if raw is None or str(raw).strip() == "":
-        return None
-    try:
-        amount = Decimal(str(raw).strip().replace(",", ""))
-    except InvalidOperation:
-        raise DomainError(f"{label} must be an amount such as 1500.00.") from None
-    if not amount.is_finite() or amount < 0 or amount > Decimal("9999999999.99"):
-        raise DomainError(f"{label} must be zero or more and below 10 billion.")
-    return amount.quantize(Decimal("0.01"))
-
-
-def set_budget(user: CompanyUser, actor, *, budget_amount, budget_period, order_spend_limit) -> None:
+@operation(Perm.MANAGE_USERS, staff=StaffPerm.MANAGE_CUSTOMERS, on="user")
+def set_budget(user: CompanyUser, *, actor: Actor, budget_amount, budget_period, order_spend_limit) -> None:
     """Set a user's budget (amount + period) and order spend limit (enforced at checkout)."""
-    require(actor, Perm.MANAGE_USERS, user.company_id)
     amount = parse_amount(budget_amount, "Budget")
     limit = parse_amount(order_spend_limit, "Order spend limit")
     period = (budget_period or "").strip() or None
@@ -152,25 +165,22 @@ def set_budget(user: CompanyUser, actor, *, budget_amount, budget_period, order_
     record(actor, "user.budget_changed", company_id=user.company_id, target=user, before=before,
            after={"budget": str(amount), "period": user.budget_period, "limit": str(limit)})
     budget = f"{amount} {user.budget_period.replace('_', '-')}" if amount is not None else "no budget"
-    tell_user(user, actor, [f"Budget: {budget}.", f"Order spend limit: {limit if limit is not None else 'none'}."])
+    _tell_user(user, actor, [f"Budget: {budget}.", f"Order spend limit: {limit if limit is not None else 'none'}."])
 
 
-def tell_user(user: CompanyUser, actor, changes: list[str]) -> None:
+def _tell_user(user: CompanyUser, actor: Actor, changes: list[str]) -> None:
     """Mail ``user`` what someone else changed on their account."""
-    from models.audit import actor_name
-    from models.mail import queue_mail
-
-    if actor is not None and getattr(actor, "kind", "") == "company" and actor.id == user.id:
+    if actor.is_user(user):
         return
     queue_mail(user.email, "account_changed", subject=f"Your Atrium account at {user.company.name} changed",
-               user=user, by=actor_name(actor), changes=changes)
+               user=user, by=actor.display_name, changes=changes)
 
 
-def set_business_unit(user: CompanyUser, actor, unit) -> None:
+@operation(Perm.MANAGE_USERS, staff=StaffPerm.MANAGE_CUSTOMERS, on="user")
+def set_business_unit(user: CompanyUser, unit, *, actor: Actor) -> None:
     """Move a user to a business unit of their company (None: no unit)."""
-    require(actor, Perm.MANAGE_USERS, user.company_id)
     if unit is not None and unit.company_id != user.company_id:
-        raise NotPermitted("That business unit belongs to another company.")
+        raise DomainError("That business unit belongs to another company.", "business_unit")
     if user.business_unit is unit:
         return
     before = user.business_unit.name if user.business_unit else ""
@@ -179,21 +189,60 @@ def set_business_unit(user: CompanyUser, actor, unit) -> None:
            before=before, after=unit.name if unit else "")
 
 
-def change_user_active(user: CompanyUser, active: bool, actor) -> None:
-    """Activate or deactivate (live sessions end); permission-checked."""
-    require(actor, Perm.MANAGE_USERS, user.company_id)
-    set_user_active(user, active, actor)
+@operation(Perm.MANAGE_USERS, staff=StaffPerm.MANAGE_CUSTOMERS, on="user")
+def set_user_active(user: CompanyUser, active: bool, *, actor: Actor) -> None:
+    """Activate or deactivate a company user; deactivation ends their live sessions."""
+    if user.active == active:
+        return
+    if not active and actor.is_user(user):
+        raise DomainError("You cannot deactivate your own account.")
+    user.active = active
+    if not active:
+        user.end_sessions()
+    record(actor, "user.activated" if active else "user.deactivated", company_id=user.company_id, target=user)
+    queue_mail(user.email, "account_status", user=user, by=actor.display_name,
+               subject=f"Your Atrium account is {'active again' if active else 'deactivated'}")
 
 
-def delete_user(user: CompanyUser, actor) -> None:
+@operation(Perm.MANAGE_USERS, staff=StaffPerm.MANAGE_CUSTOMERS, on="user")
+def delete_user(user: CompanyUser, *, actor: Actor) -> None:
     """Remove a user who left the company. Admins cannot delete themselves or the last admin."""
-    require(actor, Perm.MANAGE_USERS, user.company_id)
-    if actor is not None and getattr(actor, "kind", "") == "company" and actor.id == user.id:
+    if actor.is_user(user):
         raise DomainError("You cannot delete your own account.")
     if user.has_role(BuiltinRole.ACCOUNT_ADMIN) and _admin_count(user.company_id) <= 1:
         raise DomainError("A company keeps at least one Account Admin.")
     record(actor, "user.deleted", company_id=user.company_id, target=user)
     db.session.delete(user)
+
+
+@operation(Perm.MANAGE_USERS, staff=StaffPerm.MANAGE_CUSTOMERS, on="user", self_service=True)
+def update_profile(user: CompanyUser, *, actor: Actor, first_name: str, last_name: str, phone: str) -> None:
+    """Change a user's contact details: their own, or another's with the right to manage users."""
+    first_name, last_name = (first_name or "").strip(), (last_name or "").strip()
+    if not first_name or not last_name:
+        raise DomainError("First and last name are both required.")
+    changed = apply_changes(user, {"first_name": first_name, "last_name": last_name, "phone": (phone or "").strip()})
+    if changed:
+        record(actor, "user.profile_updated", company_id=user.company_id, target=user, changed=changed)
+
+
+@operation(staff=StaffPerm.MANAGE_CUSTOMERS, on="user")
+def set_customer_type(user: CompanyUser, customer_type: str, *, actor: Actor) -> None:
+    """Staff change a customer's type (B2B, B2C, B2E, guest); a B2B customer keeps one sub shop."""
+    if customer_type not in {t.value for t in CustomerType}:
+        raise DomainError("Choose a customer type: B2B, B2C, B2E or guest.", "customer_type")
+    if user.customer_type == customer_type:
+        return
+    if customer_type == CustomerType.B2B.value:
+        masters = [a.shop.parent_id for a in user.shop_assignments if a.shop.parent_id is not None]
+        if len(masters) != len(set(masters)):
+            raise DomainError(
+                f"{user.email} is in several sub shops of one master shop; a B2B customer belongs to one.",
+                "customer_type",
+            )
+    before, user.customer_type = user.customer_type, customer_type
+    record(actor, "user.customer_type_changed", company_id=user.company_id, target=user,
+           before=before, after=customer_type)
 
 
 def _admin_count(company_id: int) -> int:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from extensions import db
+from models.actors import Actor
 from models.applications import notify_staff, submit_application
 from models.attributes import set_attribute_values, shop_attributes
 from models.audit import record
@@ -10,11 +11,13 @@ from models.base import DomainError
 from models.companies import BusinessUnit, Company, CompanyStatus
 from models.mail import queue_mail
 from models.members import check_email, email_owner
+from models.operations import operation
 from models.permissions import BuiltinRole, StaffPerm
-from models.shops import CustomerType, RegistrationMode, Shop, assign_shop
+from models.shops import CustomerType, RegistrationMode, Shop, add_shop_assignment
 from models.users import CompanyUser, builtin_roles
 
 
+@operation(public=True)
 def register_organisation(shop: Shop, data: dict):
     """Sign up a person and their organisation in ``shop``.
 
@@ -52,9 +55,10 @@ def _create_company_with_admin(shop: Shop, data: dict) -> CompanyUser:
     )
     db.session.add(user)
     db.session.flush()
-    set_attribute_values(user, shop_attributes(shop.id, form="registration"), data.get("attributes", {}), user)
-    assign_shop(user, shop, user, enabled=not needs_approval)
-    record(user, "company.registered", company_id=company.id, target=company)
+    actor = Actor.for_company_user(user)
+    set_attribute_values(user, shop_attributes(shop.id, form="registration"), data.get("attributes", {}), actor=actor)
+    add_shop_assignment(user, shop, actor=actor, enabled=not needs_approval)
+    record(actor, "company.registered", company_id=company.id, target=company)
     _registration_mail(user, shop, needs_approval)
     return user
 

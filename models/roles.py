@@ -4,15 +4,17 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from extensions import db
-from models.access import is_staff, require
+from models.actors import Actor
 from models.audit import record
 from models.base import DomainError, NotPermitted
 from models.companies import Company
-from models.permissions import Perm
+from models.invitations import Invitation, InvitationState
+from models.operations import operation
+from models.permissions import Perm, StaffPerm
 from models.users import Role, RolePermission, user_roles
 
 
-def _check_permissions(actor, names) -> list[Perm]:
+def _check_permissions(actor: Actor, names) -> list[Perm]:
     perms = []
     for name in names:
         try:
@@ -21,7 +23,7 @@ def _check_permissions(actor, names) -> list[Perm]:
             raise DomainError(f"“{name}” is not a permission.") from None
     if not perms:
         raise DomainError("Pick at least one permission.")
-    if actor is not None and not is_staff(actor):
+    if actor.acts_as_customer:
         missing = [p for p in perms if not actor.can(p)]
         if missing:
             raise NotPermitted("You cannot grant permissions you do not hold yourself: " + ", ".join(p.value for p in missing))
@@ -45,8 +47,9 @@ def _check_name(company: Company, name: str, role: Role | None = None) -> str:
     return name
 
 
-def create_role(company: Company, actor, *, name: str, permissions) -> Role:
-    require(actor, Perm.MANAGE_USERS, company.id)
+@operation(Perm.MANAGE_USERS, staff=StaffPerm.MANAGE_CUSTOMERS, on="company")
+def create_role(company: Company, *, actor: Actor, name: str, permissions) -> Role:
+    """A custom role of ``company`` from the permission list (none beyond the actor's own)."""
     name = _check_name(company, name)
     perms = _check_permissions(actor, permissions)
     role = Role(name=name, company_id=company.id, grants=[RolePermission(permission=p.value) for p in perms])
@@ -56,14 +59,15 @@ def create_role(company: Company, actor, *, name: str, permissions) -> Role:
     return role
 
 
-def update_role(role: Role, actor, *, name: str, permissions) -> None:
+@operation(Perm.MANAGE_USERS, staff=StaffPerm.MANAGE_CUSTOMERS, on="role")
+def update_role(role: Role, *, actor: Actor, name: str, permissions) -> None:
+    """Rename a custom role or change its permissions."""
     if role.builtin:
         raise DomainError("Built-in roles cannot be changed; make a custom role instead.")
-    require(actor, Perm.MANAGE_USERS, role.company_id)
     company = db.session.get(Company, role.company_id)
     role.name = _check_name(company, name, role)
     perms = _check_permissions(actor, permissions)
-    if actor is not None and not is_staff(actor):
+    if actor.acts_as_customer:
         removed = [p for p in role.permissions if not actor.can(p)]
         if removed:
             raise NotPermitted("This role holds permissions you do not hold; only someone who does can change it.")
@@ -71,12 +75,18 @@ def update_role(role: Role, actor, *, name: str, permissions) -> None:
     record(actor, "role.updated", company_id=role.company_id, target=role, permissions=[p.value for p in perms])
 
 
-def delete_role(role: Role, actor) -> None:
+@operation(Perm.MANAGE_USERS, staff=StaffPerm.MANAGE_CUSTOMERS, on="role")
+def delete_role(role: Role, *, actor: Actor) -> None:
+    """Delete a custom role nobody holds and no pending invitation names."""
     if role.builtin:
         raise DomainError("Built-in roles cannot be deleted.")
-    require(actor, Perm.MANAGE_USERS, role.company_id)
     holders = db.session.scalar(select(func.count()).select_from(user_roles).where(user_roles.c.role_id == role.id))
     if holders:
         raise DomainError(f"{holders} user(s) still hold the role {role.name}; take it away from them first.")
+    invited = db.session.scalar(select(func.count(Invitation.id)).where(
+        Invitation.role_id == role.id, Invitation.state == InvitationState.PENDING.value))
+    if invited:
+        raise DomainError(f"{invited} pending invitation(s) offer the role {role.name}; "
+                          "withdraw them first, or delete the role once they are accepted.")
     record(actor, "role.deleted", company_id=role.company_id, target=role)
     db.session.delete(role)

@@ -10,7 +10,13 @@ that may belong to another company) opt out with
 from __future__ import annotations
 
 from sqlalchemy import ForeignKey, event, or_
-from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
+from sqlalchemy.orm import (
+    Mapped,
+    ORMExecuteState,
+    Session,
+    mapped_column,
+    with_loader_criteria,
+)
 
 SCOPE_KEY = "company_scope"
 

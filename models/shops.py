@@ -9,7 +9,12 @@ from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
+from models.actors import Actor
+from models.audit import record
 from models.base import DomainError, UTCDateTime, enum_check, utcnow
+from models.mail import queue_mail
+from models.operations import operation, part_of_operation
+from models.permissions import StaffPerm
 
 
 class CustomerType(str, enum.Enum):
@@ -156,7 +161,8 @@ class ShopAssignment(db.Model):
         return f"{self.shop} ({self.state})"
 
 
-def check_shop(shop: Shop) -> None:
+@operation(staff=StaffPerm.MANAGE_SHOPS)
+def check_shop(shop: Shop, *, actor: Actor) -> None:
     """Normalise and check a shop staff save: code and name, one level of sub shops,
     one settings row per customer type, complete shared addresses."""
     shop.code = (shop.code or "").strip().lower()
@@ -178,14 +184,19 @@ def check_shop(shop: Shop) -> None:
             raise DomainError("Shared addresses need a street, a postal code and a city.")
 
 
-def assign_shop(user, shop: Shop, actor, *, enabled: bool = True) -> ShopAssignment:
-    """Register ``user`` in ``shop``.
+@operation(staff=StaffPerm.MANAGE_CUSTOMERS, on="user")
+def assign_shop(user, shop: Shop, *, actor: Actor, enabled: bool = True) -> ShopAssignment:
+    """Staff register ``user`` in one more ``shop``."""
+    return add_shop_assignment(user, shop, actor=actor, enabled=enabled)
+
+
+@part_of_operation
+def add_shop_assignment(user, shop: Shop, *, actor: Actor, enabled: bool = True) -> ShopAssignment:
+    """Register ``user`` in ``shop`` for an operation that checked its own rule (sign-up, new users).
 
     In master/sub mode a B2B customer belongs to exactly one sub shop; outside it
     an account may be assigned to several shops.
     """
-    from models.audit import record
-
     if any(a.shop_id == shop.id for a in user.shop_assignments):
         raise DomainError(f"{user.email} is already assigned to {shop.name}.")
     if shop.is_sub_shop and user.customer_type == CustomerType.B2B.value:
@@ -201,19 +212,16 @@ def assign_shop(user, shop: Shop, actor, *, enabled: bool = True) -> ShopAssignm
     return assignment
 
 
-def set_assignment_state(assignment: ShopAssignment, enabled: bool, actor) -> bool:
+@operation(staff=StaffPerm.MANAGE_CUSTOMERS)
+def set_assignment_state(assignment: ShopAssignment, enabled: bool, *, actor: Actor) -> bool:
     """Enable or disable a shop assignment and mail the customer; False if unchanged."""
-    from models.audit import record
-    from models.auth import end_sessions
-    from models.mail import queue_mail
-
     state = AssignmentState.ENABLED if enabled else AssignmentState.DISABLED
     if assignment.state == state.value:
         return False
     assignment.state = state.value
     user = assignment.user
     if not enabled and not any(a.enabled for a in user.shop_assignments):
-        end_sessions(user)
+        user.end_sessions()
     record(actor, f"shop.{state.value}", company_id=user.company_id, target=user, shop=assignment.shop.code)
     queue_mail(
         user.email,

@@ -75,6 +75,10 @@ class StaffUser(db.Model):
     def can(self, perm: StaffPerm) -> bool:
         return perm in self.permissions
 
+    def end_sessions(self) -> None:
+        """Invalidate every session of this account on the server: copied cookies stop working."""
+        self.session_version = (self.session_version or 0) + 1
+
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 

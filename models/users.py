@@ -5,7 +5,15 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash
 
@@ -135,6 +143,10 @@ class CompanyUser(CompanyOwned, db.Model):
     def has_role(self, key: BuiltinRole) -> bool:
         return any(role.key == key.value for role in self.roles)
 
+    def end_sessions(self) -> None:
+        """Invalidate every session of this account on the server: copied cookies stop working."""
+        self.session_version = (self.session_version or 0) + 1
+
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 
@@ -153,67 +165,3 @@ def builtin_roles() -> dict[str, Role]:
             found[key.value] = role
     db.session.flush()
     return found
-
-
-def update_profile(user: CompanyUser, actor, *, first_name: str, last_name: str, phone: str) -> None:
-    """Change a user's own contact details."""
-    from models.audit import record
-    from models.base import DomainError
-
-    first_name, last_name = (first_name or "").strip(), (last_name or "").strip()
-    if not first_name or not last_name:
-        raise DomainError("First and last name are both required.")
-    changed = {
-        field: value
-        for field, value in (("first_name", first_name), ("last_name", last_name), ("phone", phone.strip()))
-        if getattr(user, field) != value
-    }
-    for field, value in changed.items():
-        setattr(user, field, value)
-    if changed:
-        record(actor, "user.profile_updated", company_id=user.company_id, target=user, changed=sorted(changed))
-
-
-def set_user_active(user: CompanyUser, active: bool, actor) -> None:
-    """Activate or deactivate a company user; deactivation ends their live sessions."""
-    from models.audit import record
-    from models.auth import end_sessions
-    from models.base import DomainError
-
-    if user.active == active:
-        return
-    if not active and actor is not None and getattr(actor, "kind", None) == "company" and actor.id == user.id:
-        raise DomainError("You cannot deactivate your own account.")
-    from models.audit import actor_name
-    from models.mail import queue_mail
-
-    user.active = active
-    if not active:
-        end_sessions(user)
-    record(actor, "user.activated" if active else "user.deactivated", company_id=user.company_id, target=user)
-    queue_mail(user.email, "account_status", user=user, by=actor_name(actor),
-               subject=f"Your Atrium account is {'active again' if active else 'deactivated'}")
-
-
-def set_customer_type(user: CompanyUser, actor, customer_type: str) -> None:
-    """Staff change a customer's type (B2B, B2C, B2E, guest); a B2B customer keeps one sub shop."""
-    from models.access import is_staff
-    from models.audit import record
-    from models.base import DomainError, NotPermitted
-
-    if actor is not None and not is_staff(actor):
-        raise NotPermitted("The customer type is set by Atrium staff.")
-    if customer_type not in {t.value for t in CustomerType}:
-        raise DomainError("Choose a customer type: B2B, B2C, B2E or guest.", "customer_type")
-    if user.customer_type == customer_type:
-        return
-    if customer_type == CustomerType.B2B.value:
-        masters = [a.shop.parent_id for a in user.shop_assignments if a.shop.parent_id is not None]
-        if len(masters) != len(set(masters)):
-            raise DomainError(
-                f"{user.email} is in several sub shops of one master shop; a B2B customer belongs to one.",
-                "customer_type",
-            )
-    before, user.customer_type = user.customer_type, customer_type
-    record(actor, "user.customer_type_changed", company_id=user.company_id, target=user,
-           before=before, after=customer_type)

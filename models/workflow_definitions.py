@@ -15,8 +15,17 @@ from flask import current_app
 from sqlalchemy import func, inspect, or_, select
 
 from extensions import db
+from models.actors import Actor
 from models.base import DomainError
-from models.workflows import SIDE_EFFECTS, Workflow, WorkflowState, WorkflowSubject, WorkflowTransition
+from models.operations import operation
+from models.permissions import Perm, StaffPerm
+from models.workflows import (
+    SIDE_EFFECTS,
+    Workflow,
+    WorkflowState,
+    WorkflowSubject,
+    WorkflowTransition,
+)
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 KEY_RULE = "lower-case letters, digits and underscores, starting with a letter"
@@ -69,8 +78,9 @@ def _without_autoflush(check):
     return wrapper
 
 
+@operation(staff=StaffPerm.MANAGE_WORKFLOWS)
 @_without_autoflush
-def check_definition(workflow: Workflow) -> None:
+def check_definition(workflow: Workflow, *, actor: Actor) -> None:
     """Refuse an edited workflow definition the engine could not run."""
     _check_states(workflow)
     _check_removed_states(workflow)
@@ -116,10 +126,10 @@ def _check_removed_states(workflow: Workflow) -> None:
             raise DomainError(f"{waiting} item(s) are in the state “{state.label}”; it cannot be deleted.", "states")
 
 
+@operation(staff=StaffPerm.MANAGE_WORKFLOWS)
 @_without_autoflush
-def check_transition(transition: WorkflowTransition) -> None:
+def check_transition(transition: WorkflowTransition, *, actor: Actor) -> None:
     """Refuse a transition the engine could not fire."""
-    from models.permissions import Perm, StaffPerm
 
     transition.key = check_key(transition.key, "transition")
     if not (transition.label or "").strip():

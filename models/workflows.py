@@ -2,7 +2,7 @@
 
 A workflow definition (company applications now; inquiries and quotes later) is
 stored in the database with its documented defaults and edited in the back
-office. ``fire(subject, key, actor, ...)`` is the only way a subject's ``state``
+office. ``transition(subject, key, actor=...)`` is the only way a subject's ``state``
 changes: it checks that the move exists from the current state and that the
 actor holds the permission the transition names, asks for a reason where the
 transition requires one, writes the history and runs the transition's side
@@ -14,11 +14,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Callable
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from extensions import db
+from models.actors import Actor
 from models.base import DomainError, NotPermitted, UTCDateTime, utcnow
+from models.operations import operation
 from models.permissions import Perm, StaffPerm
 
 SIDE_EFFECTS: dict[str, Callable] = {}
@@ -167,10 +177,10 @@ def get_workflow(key: str) -> Workflow:
     return workflow
 
 
-def actor_may(actor, permission: str) -> bool:
+def actor_may(actor: Actor, permission: str) -> bool:
     """Whether ``actor`` holds the permission a transition names (staff or company)."""
-    if actor is None:
-        return True  # the system (jobs, CLI)
+    if actor.is_system:
+        return True
     for enum_cls in (StaffPerm, Perm):
         try:
             return actor.can(enum_cls(permission))
@@ -179,7 +189,7 @@ def actor_may(actor, permission: str) -> bool:
     return False
 
 
-def available_transitions(subject, actor) -> list[WorkflowTransition]:
+def available_transitions(subject, *, actor: Actor) -> list[WorkflowTransition]:
     """The moves ``actor`` may fire from the subject's current state."""
     workflow = get_workflow(subject.workflow_key)
     return [
@@ -189,10 +199,10 @@ def available_transitions(subject, actor) -> list[WorkflowTransition]:
     ]
 
 
-def fire(subject, key: str, actor, *, reason_id: int | None = None, comment: str = "") -> WorkflowTransition:
+@operation(per_transition=True)
+def transition(subject, key: str, *, actor: Actor, reason_id: int | None = None,
+               comment: str = "") -> WorkflowTransition:
     """Move ``subject`` along transition ``key``; refuse moves that do not exist."""
-    from models.audit import actor_fields
-
     workflow = get_workflow(subject.workflow_key)
     transition = next(
         (t for t in workflow.transitions if t.key == key and t.from_state.key == subject.state), None
@@ -215,7 +225,7 @@ def fire(subject, key: str, actor, *, reason_id: int | None = None, comment: str
             to_state=subject.state,
             reason=reason.label if reason else "",
             comment=(comment or "").strip(),
-            **actor_fields(actor),
+            actor_kind=actor.kind.value, actor_id=actor.id, actor_label=actor.label,
         )
     )
     if transition.side_effect:

@@ -4,10 +4,9 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from extensions import db
+from edge import attempt
 from models.attributes import set_attribute_values, shop_attributes
-from models.base import DomainError
-from models.users import update_profile
+from models.members import update_profile
 from portal import bp
 from portal.forms import ProfileForm
 from portal.signup import current_shop
@@ -35,21 +34,12 @@ def profile():
     if request.method == "GET":
         fill_attributes(form, definitions, user)
     if form.validate_on_submit():
-        try:
-            update_profile(
-                user,
-                current_actor(),
-                first_name=form.first_name.data,
-                last_name=form.last_name.data,
-                phone=form.phone.data or "",
-            )
-            set_attribute_values(user, definitions, attribute_values(form, definitions), current_actor())
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
+        with attempt(form):
+            actor = current_actor()
+            update_profile(user, actor=actor, first_name=form.first_name.data, last_name=form.last_name.data,
+                           phone=form.phone.data or "")
+            set_attribute_values(user, definitions, attribute_values(form, definitions), actor=actor)
             flash("Your profile is saved.", "success")
             return redirect(url_for("portal.profile"))
     return render_template("portal/account/profile.html", form=form,
-                           attribute_fields=attribute_fields(form, definitions))
+                           attribute_fields=attribute_fields(form, definitions)), 400 if form.is_submitted() else 200

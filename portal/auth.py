@@ -4,8 +4,13 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
-from extensions import db
-from models.auth import authenticate, end_sessions, find_reset_token, request_password_reset, reset_password
+from edge import attempt, keep_changes
+from models.auth import (
+    authenticate,
+    find_reset_token,
+    request_password_reset,
+    reset_password,
+)
 from models.base import DomainError
 from models.shops import landing_shop
 from models.users import CompanyUser
@@ -26,10 +31,9 @@ def login():
             user = authenticate(CompanyUser, form.email.data, form.password.data, request.remote_addr or "")
             landing_shop(user, visited_shop())
         except DomainError as error:
-            db.session.commit()  # keep the recorded failure for the throttle
+            keep_changes()  # the failed attempt counts for the throttle
             flash(error.message, "danger")
             return render_template("portal/login.html", form=form), 401
-        db.session.commit()
         login_user(user)
         flash(f"Welcome, {user.first_name}.", "success")
         return redirect(next_url("portal.home"))
@@ -40,8 +44,7 @@ def login():
 def logout():
     """Sign out and end the session on the server, so a copied cookie stops working."""
     if current_user.is_authenticated:  # a staff user signing out here ends their sessions too
-        end_sessions(current_user._get_current_object())
-        db.session.commit()
+        current_user.end_sessions()
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("portal.login"))
@@ -52,7 +55,6 @@ def password_reset():
     form = ResetRequestForm()
     if form.validate_on_submit():
         request_password_reset(form.email.data)
-        db.session.commit()
         flash(
             "If that address belongs to an active account, a reset link is on its way. "
             "It works once.",
@@ -71,14 +73,9 @@ def password_reset_confirm(token: str):
         return redirect(url_for("portal.password_reset"))
     form = NewPasswordForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form):
             reset_password(token, form.password.data, form.confirm.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-            return render_template("portal/password_new.html", form=form), 400
-        db.session.commit()
-        logout_user()
-        flash("Your password is changed. Sign in with the new one.", "success")
-        return redirect(url_for("portal.login"))
-    return render_template("portal/password_new.html", form=form)
+            logout_user()
+            flash("Your password is changed. Sign in with the new one.", "success")
+            return redirect(url_for("portal.login"))
+    return render_template("portal/password_new.html", form=form), 400 if form.is_submitted() else 200

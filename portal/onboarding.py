@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_user
 
-from extensions import db
+from edge import attempt
 from models.base import DomainError
 from models.invitations import accept_invitation, find_invitation
 from portal import bp
@@ -24,17 +24,13 @@ def accept_invitation_page(token: str):
         return render_template("portal/invitation_invalid.html", message=None, signed_in_as=who), 409
     form = AcceptInvitationForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form):
             user = accept_invitation(
                 token, first_name=form.first_name.data, last_name=form.last_name.data,
                 password=form.password.data, confirm=form.confirm.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-            return render_template("portal/invitation_accept.html", form=form, invitation=invitation), 400
-        db.session.commit()
-        login_user(user)
-        flash(f"Welcome to {user.company.name}, {user.first_name}.", "success")
-        return redirect(url_for("portal.home"))
-    return render_template("portal/invitation_accept.html", form=form, invitation=invitation)
+            login_user(user)
+            flash(f"Welcome to {user.company.name}, {user.first_name}.", "success")
+            return redirect(url_for("portal.home"))
+    return render_template("portal/invitation_accept.html", form=form, invitation=invitation
+                           ), 400 if form.is_submitted() else 200

@@ -4,64 +4,64 @@ from __future__ import annotations
 from collections import Counter
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
 
+from edge import attempt, refused
 from extensions import db
-from models.audit import AuditEvent
-from models.base import DomainError
+from models.audit import AUDIT_KINDS, company_audit
 from models.companies import BusinessUnit
 from models.invitations import (
-    LIST_MAX_BYTES, Invitation, InvitationState, invite, invite_many, read_address_list, resend_invitation,
+    LIST_MAX_BYTES,
+    Invitation,
+    invite,
+    invite_many,
+    pending_invitations,
+    read_address_list,
+    resend_invitation,
     revoke_invitation,
 )
 from models.members import (
-    assign_roles, change_user_active, create_user, delete_user, grantable_roles, set_budget, set_business_unit,
+    assign_roles,
+    company_roles,
+    company_users,
+    create_user,
+    delete_user,
+    grantable_roles,
+    role_holder_counts,
+    set_budget,
+    set_business_unit,
+    set_user_active,
 )
 from models.permissions import PERM_LABELS, BuiltinRole, Perm
 from models.roles import create_role, delete_role, update_role
-from models.users import CompanyUser, Role, user_roles
+from models.users import CompanyUser, Role
 from portal import bp
 from portal.people_forms import (
-    ActiveForm, ConfirmForm, EditUserForm, InviteForm, InviteListForm, NewUserForm, RoleForm,
-    permission_choices, role_choices, unit_choices,
+    ActiveForm,
+    ConfirmForm,
+    EditUserForm,
+    InviteForm,
+    InviteListForm,
+    NewUserForm,
+    RoleForm,
+    permission_choices,
+    role_choices,
+    unit_choices,
 )
-from security import current_actor, permission_required
+from security import current_actor, current_company, load_or_404, permission_required
 
 PER_PAGE = 25
-AUDIT_KINDS = {
-    "user": "Users", "invitation": "Invitations", "role": "Roles", "company": "Company",
-    "business_unit": "Business units", "address": "Addresses", "shop": "Shop access",
-}
 
 
 # --- helpers ------------------------------------------------------------------
 
-def _own(model, row_id: int):
-    """A row of the signed-in user's company, or 404."""
-    row = db.session.get(model, row_id)
-    if row is None or row.company_id != current_user.company_id:
-        abort(404)
-    return row
-
-
-def _paginate(query):
+def paginate(query):
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False, count=True)
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def _fail(error: DomainError, form=None) -> None:
-    """Undo the half-done change and say what went wrong, next to the field when there is one."""
-    db.session.rollback()
-    flash(error.message, "danger")
-    if form is not None and error.field and error.field in form:
-        form[error.field].errors = list(form[error.field].errors) + [error.message]
+def _status(form) -> int:
+    """400 when a sent form (or the operation it asked for) was refused, else 200."""
+    return 400 if form.is_submitted() or refused() else 200
 
 
 def _form_errors(form) -> str:
@@ -69,13 +69,14 @@ def _form_errors(form) -> str:
 
 
 def _grantable(include_buyer: bool = False) -> list[Role]:
-    roles = grantable_roles(current_actor(), current_user.company)
+    roles = grantable_roles(current_company(), actor=current_actor())
     return [r for r in roles if include_buyer or r.key != BuiltinRole.BUYER.value]
 
 
 def _units() -> list[BusinessUnit]:
     return db.session.scalars(
-        select(BusinessUnit).where(BusinessUnit.company_id == current_user.company_id).order_by(BusinessUnit.name)
+        db.select(BusinessUnit).where(BusinessUnit.company_id == current_actor().company_id)
+        .order_by(BusinessUnit.name)
     ).all()
 
 
@@ -101,20 +102,10 @@ def users():
     search = request.args.get("q", "").strip()[:100]
     status = request.args.get("status", "")
     role_id = request.args.get("role", type=int)
-    query = select(CompanyUser).where(CompanyUser.company_id == current_user.company_id)
-    if search:
-        full_name = CompanyUser.first_name + " " + CompanyUser.last_name
-        query = query.where(or_(*(c.ilike(_like(search), escape="\\")
-                                  for c in (CompanyUser.email, full_name, CompanyUser.last_name))))
-    if status in ("active", "inactive"):
-        query = query.where(CompanyUser.active.is_(status == "active"))
-    if role_id:
-        query = query.where(CompanyUser.roles.any(Role.id == role_id))
-    query = query.options(selectinload(CompanyUser.roles), joinedload(CompanyUser.business_unit)).order_by(
-        CompanyUser.last_name, CompanyUser.first_name, CompanyUser.id)
-    roles = db.session.scalars(select(Role).where(
-        or_(Role.company_id == current_user.company_id, Role.company_id.is_(None))).order_by(Role.id)).all()
-    return render_template("portal/account/users.html", page=_paginate(query), roles=roles,
+    company_id = current_actor().company_id
+    query = company_users(company_id, search=search, status=status, role_id=role_id)
+    roles = db.session.scalars(company_roles(company_id)).all()
+    return render_template("portal/account/users.html", page=paginate(query), roles=roles,
                            filters={"q": search, "status": status, "role": role_id})
 
 
@@ -125,26 +116,21 @@ def user_new():
     form = NewUserForm()
     _offer(form, grantable, units)
     if form.validate_on_submit():
-        try:
+        with attempt(form):
             user = create_user(
-                current_user.company, current_actor(), email=form.email.data, first_name=form.first_name.data,
+                current_company(), actor=current_actor(), email=form.email.data, first_name=form.first_name.data,
                 last_name=form.last_name.data, phone=form.phone.data or "",
                 roles=_picked(grantable, form.roles.data), business_unit=_one(units, form.business_unit.data),
             )
-        except DomainError as error:
-            _fail(error, form)
-        else:
-            db.session.commit()
             flash(f"{user.full_name} is added. We sent {user.email} a link to set a password.", "success")
             return redirect(url_for("portal.user_edit", user_id=user.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template("portal/account/user_new.html", form=form, grantable=grantable), status
+    return render_template("portal/account/user_new.html", form=form, grantable=grantable), _status(form)
 
 
 @bp.route("/account/users/<int:user_id>", methods=["GET", "POST"])
 @permission_required(Perm.MANAGE_USERS)
 def user_edit(user_id: int):
-    user = _own(CompanyUser, user_id)
+    user = load_or_404(CompanyUser, user_id)
     grantable, units = _grantable(), _units()
     kept = [r for r in user.roles if r.key != BuiltinRole.BUYER.value and r not in grantable]
     form = EditUserForm(data={
@@ -154,43 +140,34 @@ def user_edit(user_id: int):
     })
     _offer(form, grantable, units)
     if form.validate_on_submit():
-        try:
+        with attempt(form):
             _save_user(user, form, grantable, kept, units)
-        except DomainError as error:
-            _fail(error, form)
-        else:
-            db.session.commit()
             flash(f"The changes to {user.full_name} are saved.", "success")
             return redirect(url_for("portal.user_edit", user_id=user.id))
-    status = 400 if form.is_submitted() else 200
     return render_template("portal/account/user_edit.html", user=user, form=form, grantable=grantable,
-                           kept=kept), status
+                           kept=kept), _status(form)
 
 
 def _save_user(user: CompanyUser, form: EditUserForm, grantable, kept, units) -> None:
     """Business unit, budget and roles in one go: all saved or none. Roles the actor cannot grant stay."""
     actor = current_actor()
-    set_business_unit(user, actor, _one(units, form.business_unit.data))
-    set_budget(user, actor, budget_amount=form.budget_amount.data, budget_period=form.budget_period.data,
+    set_business_unit(user, _one(units, form.business_unit.data), actor=actor)
+    set_budget(user, actor=actor, budget_amount=form.budget_amount.data, budget_period=form.budget_period.data,
                order_spend_limit=form.order_spend_limit.data)
-    assign_roles(user, _picked(grantable, form.roles.data) + kept, actor)
+    assign_roles(user, _picked(grantable, form.roles.data) + kept, actor=actor)
 
 
 @bp.route("/account/users/<int:user_id>/active", methods=["POST"])
 @permission_required(Perm.MANAGE_USERS)
 def user_active(user_id: int):
-    user = _own(CompanyUser, user_id)
+    user = load_or_404(CompanyUser, user_id)
     form = ActiveForm()
     if not form.validate_on_submit():
         flash(_form_errors(form), "danger")
         return redirect(url_for("portal.user_edit", user_id=user_id))
     active = form.active.data == "1"
-    try:
-        change_user_active(user, active, current_actor())
-    except DomainError as error:
-        _fail(error)
-    else:
-        db.session.commit()
+    with attempt():
+        set_user_active(user, active, actor=current_actor())
         if active:
             flash(f"{user.full_name} is active again and can sign in.", "success")
         else:
@@ -202,16 +179,14 @@ def user_active(user_id: int):
 @bp.route("/account/users/<int:user_id>/delete", methods=["POST"])
 @permission_required(Perm.MANAGE_USERS)
 def user_delete(user_id: int):
-    user = _own(CompanyUser, user_id)
+    user = load_or_404(CompanyUser, user_id)
     name = user.full_name
     if ConfirmForm().validate_on_submit():
-        try:
-            delete_user(user, current_actor())
-        except DomainError as error:
-            _fail(error)
-            return redirect(url_for("portal.user_edit", user_id=user_id))
-        db.session.commit()
-        flash(f"{name} is deleted.", "success")
+        with attempt():
+            delete_user(user, actor=current_actor())
+            flash(f"{name} is deleted.", "success")
+            return redirect(url_for("portal.users"))
+        return redirect(url_for("portal.user_edit", user_id=user_id))
     return redirect(url_for("portal.users"))
 
 
@@ -229,12 +204,8 @@ def invitations():
     if one.send_invitation.data:
         status = 400
         if one.validate_on_submit():
-            try:
-                invite(current_user.company, current_actor(), one.email.data, _one(roles, one.role.data))
-            except DomainError as error:
-                _fail(error, one)
-            else:
-                db.session.commit()
+            with attempt(one):
+                invite(current_company(), one.email.data, _one(roles, one.role.data), actor=current_actor())
                 flash(f"Invitation sent to {one.email.data.strip()}.", "success")
                 return redirect(url_for("portal.invitations"))
     elif many.upload_list.data:
@@ -244,9 +215,7 @@ def invitations():
     elif request.method == "POST":
         flash("Choose whether to invite one address or upload a list.", "danger")
         status = 400
-    pending = _paginate(select(Invitation).where(
-        Invitation.company_id == current_user.company_id, Invitation.state == InvitationState.PENDING.value,
-    ).options(joinedload(Invitation.role)).order_by(Invitation.created_at.desc(), Invitation.id.desc()))
+    pending = paginate(pending_invitations(current_actor().company_id))
     summary = Counter(line.outcome for line in report or [])
     return render_template("portal/account/invitations.html", one=one, many=many, report=report,
                            summary=summary, pending=pending), status
@@ -255,15 +224,14 @@ def invitations():
 def _invite_list(form: InviteListForm, roles):
     """Invite every address of the uploaded list; the report says what became of each line."""
     role = _one(roles, form.list_role.data)
-    try:
+    report = None
+    with attempt(form):
         upload = form.address_file.data
         entries = read_address_list(upload.read(LIST_MAX_BYTES + 1), upload.filename or "")
-        report = invite_many(current_user.company, current_actor(), entries, role)
-    except DomainError as error:
-        _fail(error)
-        form.address_file.errors = [error.message]
+        report = invite_many(current_company(), entries, role, actor=current_actor())
+    if report is None:
+        form.address_file.errors = [refused()]
         return None, 400
-    db.session.commit()
     sent = sum(1 for line in report if line.outcome == "invited")
     if not report:
         flash("The file holds no e-mail addresses.", "warning")
@@ -277,14 +245,10 @@ def _invite_list(form: InviteListForm, roles):
 @bp.route("/account/invitations/<int:invitation_id>/resend", methods=["POST"])
 @permission_required(Perm.MANAGE_USERS)
 def invitation_resend(invitation_id: int):
-    invitation = _own(Invitation, invitation_id)
+    invitation = load_or_404(Invitation, invitation_id)
     if ConfirmForm().validate_on_submit():
-        try:
-            resend_invitation(invitation, current_actor())
-        except DomainError as error:
-            _fail(error)
-        else:
-            db.session.commit()
+        with attempt():
+            resend_invitation(invitation, actor=current_actor())
             flash(f"A new invitation link is on its way to {invitation.email}; the old link no longer works.",
                   "success")
     return redirect(url_for("portal.invitations"))
@@ -293,33 +257,32 @@ def invitation_resend(invitation_id: int):
 @bp.route("/account/invitations/<int:invitation_id>/revoke", methods=["POST"])
 @permission_required(Perm.MANAGE_USERS)
 def invitation_revoke(invitation_id: int):
-    invitation = _own(Invitation, invitation_id)
+    invitation = load_or_404(Invitation, invitation_id)
     if ConfirmForm().validate_on_submit():
-        try:
-            revoke_invitation(invitation, current_actor())
-        except DomainError as error:
-            _fail(error)
-        else:
-            db.session.commit()
+        with attempt():
+            revoke_invitation(invitation, actor=current_actor())
             flash(f"The invitation for {invitation.email} is withdrawn; its link no longer works.", "success")
     return redirect(url_for("portal.invitations"))
 
 
 # --- roles --------------------------------------------------------------------
 
+def _custom_role_or_404(role_id: int) -> Role:
+    """One of the company's own roles (built-in roles have no page of their own)."""
+    role = load_or_404(Role, role_id)
+    if role.builtin:
+        abort(404)
+    return role
+
+
 @bp.route("/account/roles")
 @permission_required(Perm.MANAGE_USERS)
 def roles():
-    company_id = current_user.company_id
-    rows = db.session.scalars(select(Role).where(
-        or_(Role.company_id == company_id, Role.company_id.is_(None))).order_by(Role.id)).all()
-    holders = dict(db.session.execute(
-        select(user_roles.c.role_id, func.count()).join(CompanyUser, CompanyUser.id == user_roles.c.user_id)
-        .where(CompanyUser.company_id == company_id).group_by(user_roles.c.role_id)
-    ).all())
+    company_id = current_actor().company_id
+    rows = db.session.scalars(company_roles(company_id)).all()
     return render_template("portal/account/roles.html", builtin=[r for r in rows if r.builtin],
-                           custom=[r for r in rows if not r.builtin], holders=holders, perms=list(Perm),
-                           labels=PERM_LABELS)
+                           custom=[r for r in rows if not r.builtin], holders=role_holder_counts(company_id),
+                           perms=list(Perm), labels=PERM_LABELS)
 
 
 @bp.route("/account/roles/new", methods=["GET", "POST"])
@@ -328,52 +291,40 @@ def role_new():
     form = RoleForm()
     form.permissions.choices = permission_choices(current_actor())
     if form.validate_on_submit():
-        try:
-            role = create_role(current_user.company, current_actor(), name=form.name.data,
+        with attempt(form):
+            role = create_role(current_company(), actor=current_actor(), name=form.name.data,
                                permissions=form.permissions.data)
-        except DomainError as error:
-            _fail(error, form)
-        else:
-            db.session.commit()
             flash(f"The role {role.name} is created; you can now give it to users.", "success")
             return redirect(url_for("portal.roles"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("portal/account/role_edit.html", form=form, role=None), status
+    return render_template("portal/account/role_edit.html", form=form, role=None), _status(form)
 
 
 @bp.route("/account/roles/<int:role_id>", methods=["GET", "POST"])
 @permission_required(Perm.MANAGE_USERS)
 def role_edit(role_id: int):
-    role = _own(Role, role_id)
+    role = _custom_role_or_404(role_id)
     form = RoleForm(data={"name": role.name, "permissions": [p.value for p in role.permissions]})
     form.permissions.choices = permission_choices(current_actor())
     beyond = [PERM_LABELS[p] for p in role.permissions if not current_actor().can(p)]
     if form.validate_on_submit():
-        try:
-            update_role(role, current_actor(), name=form.name.data, permissions=form.permissions.data)
-        except DomainError as error:
-            _fail(error, form)
-        else:
-            db.session.commit()
+        with attempt(form):
+            update_role(role, actor=current_actor(), name=form.name.data, permissions=form.permissions.data)
             flash(f"The role {role.name} is saved.", "success")
             return redirect(url_for("portal.roles"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("portal/account/role_edit.html", form=form, role=role, beyond=beyond), status
+    return render_template("portal/account/role_edit.html", form=form, role=role, beyond=beyond), _status(form)
 
 
 @bp.route("/account/roles/<int:role_id>/delete", methods=["POST"])
 @permission_required(Perm.MANAGE_USERS)
 def role_delete(role_id: int):
-    role = _own(Role, role_id)
+    role = _custom_role_or_404(role_id)
     name = role.name
     if ConfirmForm().validate_on_submit():
-        try:
-            delete_role(role, current_actor())
-        except DomainError as error:
-            _fail(error)
-            return redirect(url_for("portal.role_edit", role_id=role_id))
-        db.session.commit()
-        flash(f"The role {name} is deleted.", "success")
+        with attempt():
+            delete_role(role, actor=current_actor())
+            flash(f"The role {name} is deleted.", "success")
+            return redirect(url_for("portal.roles"))
+        return redirect(url_for("portal.role_edit", role_id=role_id))
     return redirect(url_for("portal.roles"))
 
 
@@ -384,12 +335,6 @@ def role_delete(role_id: int):
 def audit():
     search = request.args.get("q", "").strip()[:100]
     kind = request.args.get("kind", "")
-    query = select(AuditEvent).where(AuditEvent.company_id == current_user.company_id)
-    if kind in AUDIT_KINDS:
-        query = query.where(AuditEvent.action.startswith(kind + ".", autoescape=True))
-    if search:
-        query = query.where(or_(*(c.ilike(_like(search), escape="\\")
-                                  for c in (AuditEvent.actor_label, AuditEvent.target_label))))
-    page = _paginate(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
+    page = paginate(company_audit(current_actor().company_id, kind=kind, search=search))
     return render_template("portal/account/audit.html", page=page, kinds=AUDIT_KINDS,
                            filters={"q": search, "kind": kind}, labels=PERM_LABELS)

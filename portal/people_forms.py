@@ -1,13 +1,19 @@
 """Forms of the people pages: users, invitations, custom roles (Flask-WTF: CSRF on every form)."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import EmailField, HiddenField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import (
+    EmailField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from models.permissions import PERM_LABELS, Perm
 from models.users import BudgetPeriod
-
 
 BUDGET_PERIODS = [("", "No budget")] + [
     (p.value, p.value.replace("_", "-").capitalize()) for p in BudgetPeriod

@@ -22,6 +22,7 @@ from flask_login import current_user, login_user, user_logged_in
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from edge import attempt
 from extensions import db
 from models.applications import CompanyApplication, submit_application
 from models.attributes import shop_attributes
@@ -131,15 +132,10 @@ def apply():
         return render_template("portal/apply.html", shop=shop, form=None)
     form = ApplicationForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form):
             application = submit_application(shop, form.data_for_model())
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-            return render_template("portal/apply.html", shop=shop, form=form), 400
-        db.session.commit()
-        return render_template("portal/apply_done.html", application=application, shop=shop)
-    return render_template("portal/apply.html", shop=shop, form=form), 400 if form.errors else 200
+            return render_template("portal/apply_done.html", application=application, shop=shop)
+    return render_template("portal/apply.html", shop=shop, form=form), 400 if form.is_submitted() else 200
 
 
 def _registration_form(shop: Shop):
@@ -160,15 +156,9 @@ def register():
         return render_template("portal/register.html", shop=shop, form=None)
     form, definitions = _registration_form(shop)
     if form.validate_on_submit():
-        try:
-            result = register_organisation(shop, form.data_for_model(definitions))
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-            return _render_register(shop, form, definitions), 400
-        db.session.commit()
-        return _registered(result, shop)
-    return _render_register(shop, form, definitions), 400 if form.errors else 200
+        with attempt(form):
+            return _registered(register_organisation(shop, form.data_for_model(definitions)), shop)
+    return _render_register(shop, form, definitions), 400 if form.is_submitted() else 200
 
 
 def _render_register(shop: Shop, form, definitions):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from extensions import db
+from models.actors import Actor
 from models.companies import Company
 from models.shops import Shop
 from models.staff import StaffUser
@@ -28,3 +29,26 @@ def shop(code: str) -> Shop:
 
 def role(key_or_name: str) -> Role:
     return db.session.scalar(select(Role).where((Role.key == key_or_name) | (Role.name == key_or_name)))
+
+
+def actor(who) -> Actor:
+    """The actor for a company user, a staff user, or an e-mail of either."""
+    if isinstance(who, Actor):
+        return who
+    if isinstance(who, str):
+        who = staff(who) if who.endswith("@atrium.example") else user(who)
+    if isinstance(who, StaffUser):
+        return Actor.for_staff(who)
+    return Actor.for_company_user(who)
+
+
+def attribute(key: str):
+    from models.attributes import AttributeDefinition
+
+    return db.session.scalar(select(AttributeDefinition).where(AttributeDefinition.key == key))
+
+
+def shop_attribute():
+    from models.attributes import ShopAttribute
+
+    return db.session.scalar(select(ShopAttribute).order_by(ShopAttribute.id))

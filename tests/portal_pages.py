@@ -37,6 +37,6 @@ def give_carl_people_desk(app) -> None:
     """Carl manages users through a custom role but holds no admin permissions beyond that."""
     with app.app_context():
         anna = f.user(ANNA)
-        desk = create_role(anna.company, anna, name="People desk", permissions=["manage_users"])
-        assign_roles(f.user("carl.ccm@acme.example"), [f.role("cost_center_manager"), desk], anna)
+        desk = create_role(anna.company, actor=f.actor(anna), name="People desk", permissions=["manage_users"])
+        assign_roles(f.user("carl.ccm@acme.example"), [f.role("cost_center_manager"), desk], actor=f.actor(anna))
         db.session.commit()

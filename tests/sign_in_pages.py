@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import html
 
-from models.users import set_user_active
+from models.members import set_user_active
 from tests import factories as f
 from tests.conftest import csrf_token
 
@@ -40,4 +40,4 @@ def staff_actor():
 
 def deactivate_ben():
     """Deactivate Ben Buyer as staff would (inside an app context; the caller commits)."""
-    set_user_active(f.user("ben.buyer@acme.example"), False, staff_actor())
+    set_user_active(f.user("ben.buyer@acme.example"), False, actor=f.actor(staff_actor()))

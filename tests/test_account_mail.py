@@ -8,7 +8,7 @@ from extensions import db
 from models.base import NotPermitted
 from models.companies import CompanyStatus, set_company_status
 from models.mail import OutboxMessage
-from models.members import assign_roles, change_user_active, set_budget
+from models.members import assign_roles, set_budget, set_user_active
 from tests import factories as f
 from tests.conftest import csrf_token, login
 
@@ -38,9 +38,9 @@ def test_deactivation_in_the_portal_mails_the_user_and_reactivation_too(app, cli
 def test_role_and_budget_changes_are_mailed_to_the_user_not_to_the_actor_themself(app):
     with app.app_context():
         anna, ben = f.user("anna.admin@acme.example"), f.user("ben.buyer@acme.example")
-        assign_roles(ben, [f.role("approver")], anna)
-        set_budget(ben, anna, budget_amount="1500.00", budget_period="monthly", order_spend_limit="250")
-        set_budget(anna, anna, budget_amount="9000", budget_period="yearly", order_spend_limit="")
+        assign_roles(ben, [f.role("approver")], actor=f.actor(anna))
+        set_budget(ben, actor=f.actor(anna), budget_amount="1500.00", budget_period="monthly", order_spend_limit="250")
+        set_budget(anna, actor=f.actor(anna), budget_amount="9000", budget_period="yearly", order_spend_limit="")
         db.session.flush()
         bodies = [m.body_text for m in _mail_to("ben.buyer@acme.example")]
         assert len(bodies) == 2
@@ -53,8 +53,8 @@ def test_company_deactivation_mails_its_account_admins_and_only_staff_may_do_it(
     with app.app_context():
         acme, admin = f.company("Acme Industrial"), f.staff("admin@atrium.example")
         with pytest.raises(NotPermitted):
-            set_company_status(acme, CompanyStatus.INACTIVE, f.user("anna.admin@acme.example"))
-        set_company_status(acme, CompanyStatus.INACTIVE, admin)
+            set_company_status(acme, CompanyStatus.INACTIVE, actor=f.actor(f.user("anna.admin@acme.example")))
+        set_company_status(acme, CompanyStatus.INACTIVE, actor=f.actor(admin))
         db.session.flush()
         assert [m.subject for m in _mail_to("anna.admin@acme.example")] == ["Acme Industrial is deactivated in Atrium"]
         assert _mail_to("ben.buyer@acme.example") == []
@@ -64,6 +64,6 @@ def test_a_refused_deactivation_writes_no_mail(app):
     with app.app_context():
         ben = f.user("ben.buyer@acme.example")
         with pytest.raises(NotPermitted):
-            change_user_active(f.user("anna.admin@acme.example"), False, ben)
+            set_user_active(f.user("anna.admin@acme.example"), False, actor=f.actor(ben))
         db.session.flush()
         assert _mail_to("anna.admin@acme.example") == []

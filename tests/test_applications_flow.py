@@ -11,7 +11,7 @@ from models.companies import Company
 from models.permissions import BuiltinRole, StaffRole
 from models.staff import StaffUser
 from models.users import CompanyUser
-from models.workflows import WorkflowHistory, fire, get_workflow
+from models.workflows import WorkflowHistory, get_workflow, transition
 from tests import factories as f
 from tests.backoffice_forms import (
     APPLICATIONS,
@@ -35,7 +35,7 @@ def test_worklist_filters_by_state_with_the_workflow_labels(app, login_as):
     held = submit_demo_application(app, company_name="Hold Co", email="h@hold.example")
     submit_demo_application(app)
     with app.app_context():
-        fire(get_application(app, held), "hold", f.staff("admin@atrium.example"))
+        transition(get_application(app, held), "hold", actor=f.actor(f.staff("admin@atrium.example")))
         db.session.commit()
     client = login_as("admin@atrium.example")
     page = client.get(APPLICATIONS).get_data(as_text=True)

@@ -14,7 +14,15 @@ from models.companies import CompanyStatus, set_company_status
 from models.shops import set_assignment_state
 from tests import factories as f
 from tests.conftest import DEMO_PASSWORD, csrf_token, login
-from tests.sign_in_pages import deactivate_ben, post_form, signed_in, staff_actor, staff_signed_in, text, user_row
+from tests.sign_in_pages import (
+    deactivate_ben,
+    post_form,
+    signed_in,
+    staff_actor,
+    staff_signed_in,
+    text,
+    user_row,
+)
 
 BAD_CREDENTIALS = "No account matches that e-mail and password."
 
@@ -46,12 +54,12 @@ def test_login_follows_next_only_within_the_site(client, target, landing):
 
 
 def _deactivate_acme():
-    set_company_status(f.company("Acme Industrial"), CompanyStatus.INACTIVE, staff_actor())
+    set_company_status(f.company("Acme Industrial"), CompanyStatus.INACTIVE, actor=f.actor(staff_actor()))
 
 
 def _disable_bens_shops():
     for assignment in f.user("ben.buyer@acme.example").shop_assignments:
-        set_assignment_state(assignment, False, staff_actor())
+        set_assignment_state(assignment, False, actor=f.actor(staff_actor()))
 
 
 REFUSED_LOGINS = [

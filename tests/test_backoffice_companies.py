@@ -29,6 +29,7 @@ from tests.backoffice_forms import (
 )
 from tests.conftest import count_queries, login
 
+
 def test_the_company_list_shows_user_counts_and_filters_by_status(app, login_as):
     client = login_as("admin@atrium.example")
     page = text(client.get(COMPANIES).get_data(as_text=True))
@@ -272,9 +273,9 @@ def _grow_acme(app, n: int) -> None:
         for i in range(n):
             unit = BusinessUnit(name=f"Site {i}", service_rep=admin)
             company.business_units.append(unit)
-            create_user(company, admin, email=f"grow{i}@acme.example", first_name="G", last_name=f"Row{i}",
+            create_user(company, actor=f.actor(admin), email=f"grow{i}@acme.example", first_name="G", last_name=f"Row{i}",
                         roles=[approver], business_unit=unit)
-            invite(company, admin, f"later{i}@acme.example", buyer)
+            invite(company, f"later{i}@acme.example", buyer, actor=f.actor(admin))
         db.session.commit()
 
 

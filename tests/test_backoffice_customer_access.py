@@ -18,8 +18,6 @@ from tests.backoffice_forms import (
 from tests.conftest import login
 
 
-
-
 def test_enabling_a_shop_assignment_mails_the_customer_and_lets_them_sign_in(app, login_as):
     client = login_as("admin@atrium.example")
     uid = customer_id(app, "ivan@initech.example")

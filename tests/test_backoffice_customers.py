@@ -26,6 +26,7 @@ from tests.backoffice_forms import (
 )
 from tests.conftest import count_queries, login
 
+
 def listed(client, query: str) -> list[str]:
     """E-mail addresses the customer list shows for a query string."""
     html = client.get(f"{CUSTOMERS}?{query}").get_data(as_text=True)

@@ -9,7 +9,13 @@ from app import create_app
 from extensions import db
 from jobs.queue import dispatch_ready
 from models.mail import OutboxMessage
-from tests.mail_servers import RESET_LINK, SmtpInbox, free_port, request_reset, smtp_config
+from tests.mail_servers import (
+    RESET_LINK,
+    SmtpInbox,
+    free_port,
+    request_reset,
+    smtp_config,
+)
 
 
 def seeded_app(path, port: int):

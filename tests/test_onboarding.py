@@ -179,7 +179,7 @@ def test_register_where_approval_is_required_waits_and_sign_in_follows_the_assig
 
     with app.app_context():
         assignment = f.user(PERSON["email"]).shop_assignments[0]
-        assert set_assignment_state(assignment, True, f.staff("admin@atrium.example"))
+        assert set_assignment_state(assignment, True, actor=f.actor(f.staff("admin@atrium.example")))
         db.session.commit()
         assert mails_to(PERSON["email"]) == ["registration_pending", "shop_enabled"]
     assert login(client, PERSON["email"], PASSWORD).status_code == 302

@@ -8,7 +8,13 @@ from sqlalchemy import select
 from extensions import db
 from models.base import DomainError, NotPermitted, utcnow
 from models.invitations import (
-    MAX_LIST_LINES, Invitation, accept_invitation, invite, invite_many, read_address_list, resend_invitation,
+    MAX_LIST_LINES,
+    Invitation,
+    accept_invitation,
+    invite,
+    invite_many,
+    read_address_list,
+    resend_invitation,
     revoke_invitation,
 )
 from models.mail import OutboxMessage
@@ -27,7 +33,7 @@ def _token_from_mail(email):
 def test_create_user_keeps_buyer_and_mails_a_password_link(app):
     with app.app_context():
         anna = f.user("anna.admin@acme.example")
-        user = create_user(anna.company, anna, email=" New.Person@Acme.example ", first_name="New",
+        user = create_user(anna.company, actor=f.actor(anna), email=" New.Person@Acme.example ", first_name="New",
                            last_name="Person", roles=[f.role("approver")])
         assert user.email == "new.person@acme.example"
         assert [r.key for r in user.roles] == ["buyer", "approver"]
@@ -45,7 +51,7 @@ def test_create_user_refuses_taken_or_bad_addresses(app, email, message):
     with app.app_context():
         anna = f.user("anna.admin@acme.example")
         with pytest.raises(DomainError, match=message):
-            create_user(anna.company, anna, email=email, first_name="A", last_name="B")
+            create_user(anna.company, actor=f.actor(anna), email=email, first_name="A", last_name="B")
 
 
 def test_only_account_admins_of_the_same_company_manage_users(app):
@@ -53,68 +59,68 @@ def test_only_account_admins_of_the_same_company_manage_users(app):
         ben, gina = f.user("ben.buyer@acme.example"), f.user("gina.admin@globex.example")
         acme = ben.company
         with pytest.raises(NotPermitted):
-            create_user(acme, ben, email="x@acme.example", first_name="X", last_name="Y")
+            create_user(acme, actor=f.actor(ben), email="x@acme.example", first_name="X", last_name="Y")
         with pytest.raises(NotPermitted, match="another company"):
-            set_budget(ben, gina, budget_amount="10", budget_period="monthly", order_spend_limit="")
+            set_budget(ben, actor=f.actor(gina), budget_amount="10", budget_period="monthly", order_spend_limit="")
 
 
 def test_nobody_grants_what_they_do_not_hold(app):
     with app.app_context():
         anna = f.user("anna.admin@acme.example")
-        limited_role = create_role(anna.company, anna, name="People desk", permissions=["manage_users"])
+        limited_role = create_role(anna.company, actor=f.actor(anna), name="People desk", permissions=["manage_users"])
         carl = f.user("carl.ccm@acme.example")
-        assign_roles(carl, [limited_role], anna)
+        assign_roles(carl, [limited_role], actor=f.actor(anna))
         db.session.flush()
         with pytest.raises(NotPermitted, match="Account Admin"):
-            assign_roles(f.user("ben.buyer@acme.example"), [f.role("account_admin")], carl)
+            assign_roles(f.user("ben.buyer@acme.example"), [f.role("account_admin")], actor=f.actor(carl))
         with pytest.raises(NotPermitted, match="do not hold"):
-            create_role(anna.company, carl, name="Approvers+", permissions=["approve_orders"])
+            create_role(anna.company, actor=f.actor(carl), name="Approvers+", permissions=["approve_orders"])
 
 
 def test_a_held_role_stays_when_an_admin_who_cannot_grant_it_edits_the_user(app):
     with app.app_context():
         anna = f.user("anna.admin@acme.example")
-        desk = create_role(anna.company, anna, name="People desk", permissions=["manage_users"])
+        desk = create_role(anna.company, actor=f.actor(anna), name="People desk", permissions=["manage_users"])
         carl = f.user("carl.ccm@acme.example")
-        assign_roles(carl, [desk], anna)
+        assign_roles(carl, [desk], actor=f.actor(anna))
         alice = f.user("alice.approver@acme.example")
         approver = f.role("approver")
-        assign_roles(alice, [approver, desk], carl)  # Approver was hers already: it stays
+        assign_roles(alice, [approver, desk], actor=f.actor(carl))  # Approver was hers already: it stays
         db.session.flush()
         assert {r.key or r.name for r in alice.roles} == {"buyer", "approver", "People desk"}
         with pytest.raises(NotPermitted, match="Approver"):
-            assign_roles(f.user("ben.buyer@acme.example"), [approver], carl)
+            assign_roles(f.user("ben.buyer@acme.example"), [approver], actor=f.actor(carl))
 
 
 def test_roles_always_keep_buyer_and_admins_keep_their_own_admin_role(app):
     with app.app_context():
         anna = f.user("anna.admin@acme.example")
         ben = f.user("ben.buyer@acme.example")
-        assign_roles(ben, [], anna)
+        assign_roles(ben, [], actor=f.actor(anna))
         assert [r.key for r in ben.roles] == ["buyer"]
         with pytest.raises(DomainError, match="own Account Admin"):
-            assign_roles(anna, [], anna)
+            assign_roles(anna, [], actor=f.actor(anna))
 
 
 def test_roles_of_another_company_cannot_be_assigned(app):
     with app.app_context():
         gina = f.user("gina.admin@globex.example")
-        globex_role = create_role(gina.company, gina, name="Globex buyers", permissions=["purchase"])
+        globex_role = create_role(gina.company, actor=f.actor(gina), name="Globex buyers", permissions=["purchase"])
         with pytest.raises(NotPermitted, match="another company"):
-            assign_roles(f.user("ben.buyer@acme.example"), [globex_role], f.user("anna.admin@acme.example"))
+            assign_roles(f.user("ben.buyer@acme.example"), [globex_role], actor=f.actor(f.user("anna.admin@acme.example")))
 
 
 def test_custom_roles_builtin_roles_are_fixed_and_held_roles_are_not_deleted(app):
     with app.app_context():
         anna = f.user("anna.admin@acme.example")
         with pytest.raises(DomainError, match="Built-in"):
-            update_role(f.role("buyer"), anna, name="Shopper", permissions=["purchase"])
+            update_role(f.role("buyer"), actor=f.actor(anna), name="Shopper", permissions=["purchase"])
         with pytest.raises(DomainError, match="already exists"):
-            create_role(anna.company, anna, name="approver", permissions=["purchase"])
-        role = create_role(anna.company, anna, name="Desk", permissions=["view_files"])
-        assign_roles(f.user("ben.buyer@acme.example"), [role], anna)
+            create_role(anna.company, actor=f.actor(anna), name="approver", permissions=["purchase"])
+        role = create_role(anna.company, actor=f.actor(anna), name="Desk", permissions=["view_files"])
+        assign_roles(f.user("ben.buyer@acme.example"), [role], actor=f.actor(anna))
         with pytest.raises(DomainError, match="still hold"):
-            delete_role(role, anna)
+            delete_role(role, actor=f.actor(anna))
 
 
 @pytest.mark.parametrize("amount,period,limit,message", [
@@ -128,7 +134,7 @@ def test_bad_budgets_change_nothing(app, amount, period, limit, message):
     with app.app_context():
         ben = f.user("ben.buyer@acme.example")
         with pytest.raises(DomainError, match=message):
-            set_budget(ben, f.user("anna.admin@acme.example"), budget_amount=amount, budget_period=period,
+            set_budget(ben, actor=f.actor(f.user("anna.admin@acme.example")), budget_amount=amount, budget_period=period,
                        order_spend_limit=limit)
         assert ben.budget_amount is None and ben.order_spend_limit is None
 
@@ -136,7 +142,7 @@ def test_bad_budgets_change_nothing(app, amount, period, limit, message):
 def test_budget_is_exact_decimal(app):
     with app.app_context():
         ben = f.user("ben.buyer@acme.example")
-        set_budget(ben, f.user("anna.admin@acme.example"), budget_amount="1,500.10", budget_period="quarterly",
+        set_budget(ben, actor=f.actor(f.user("anna.admin@acme.example")), budget_amount="1,500.10", budget_period="quarterly",
                    order_spend_limit="250.05")
         db.session.flush()
         db.session.expire(ben)
@@ -147,17 +153,17 @@ def test_last_admin_and_self_cannot_be_deleted(app):
     with app.app_context():
         gina = f.user("gina.admin@globex.example")
         with pytest.raises(DomainError, match="own account"):
-            delete_user(gina, gina)
+            delete_user(gina, actor=f.actor(gina))
         with pytest.raises(DomainError, match="at least one Account Admin"):
-            delete_user(gina, f.staff("admin@atrium.example"))
+            delete_user(gina, actor=f.actor(f.staff("admin@atrium.example")))
 
 
 def test_invitation_lifecycle(app):
     with app.app_context():
         anna = f.user("anna.admin@acme.example")
-        invitation = invite(anna.company, anna, "Zoe@Acme.example", f.role("approver"))
+        invitation = invite(anna.company, "Zoe@Acme.example", f.role("approver"), actor=f.actor(anna))
         first_token = _token_from_mail("zoe@acme.example")
-        resend_invitation(invitation, anna)
+        resend_invitation(invitation, actor=f.actor(anna))
         second_token = _token_from_mail("zoe@acme.example")
         assert first_token != second_token
         with pytest.raises(DomainError, match="not valid"):
@@ -171,14 +177,14 @@ def test_invitation_lifecycle(app):
 def test_expired_and_revoked_invitations_refuse_their_links(app):
     with app.app_context():
         anna = f.user("anna.admin@acme.example")
-        invitation = invite(anna.company, anna, "late@acme.example", f.role("buyer"))
+        invitation = invite(anna.company, "late@acme.example", f.role("buyer"), actor=f.actor(anna))
         token = _token_from_mail("late@acme.example")
         invitation.expires_at = utcnow() - timedelta(minutes=1)
         with pytest.raises(DomainError, match="expired"):
             accept_invitation(token, first_name="L", last_name="L", password="x" * 12, confirm="x" * 12)
-        other = invite(anna.company, anna, "gone@acme.example", f.role("buyer"))
+        other = invite(anna.company, "gone@acme.example", f.role("buyer"), actor=f.actor(anna))
         token = _token_from_mail("gone@acme.example")
-        revoke_invitation(other, anna)
+        revoke_invitation(other, actor=f.actor(anna))
         with pytest.raises(DomainError, match="withdrawn"):
             accept_invitation(token, first_name="G", last_name="G", password="x" * 12, confirm="x" * 12)
 
@@ -188,7 +194,7 @@ def test_invite_list_reports_each_line_and_valid_lines_go_through(app):
         anna = f.user("anna.admin@acme.example")
         data = "new1@acme.example\n\nben.buyer@acme.example\ndave.new@acme.example\nnot an address\n" \
                "NEW1@acme.example;gina.admin@globex.example\n".encode()
-        results = invite_many(anna.company, anna, read_address_list(data), f.role("buyer"))
+        results = invite_many(anna.company, read_address_list(data), f.role("buyer"), actor=f.actor(anna))
         assert [(r.number, r.text, r.outcome) for r in results] == [
             (1, "new1@acme.example", "invited"),
             (3, "ben.buyer@acme.example", "already a member"),
@@ -232,7 +238,7 @@ def test_an_invitation_list_reads_accounts_and_invitations_once_not_per_line(app
             lines = "\n".join(f"list{size}-{n}@acme.example" for n in range(size)) + "\nben.buyer@acme.example\n"
             role = f.role("buyer")
             with count_queries(app) as statements:
-                results = invite_many(anna.company, anna, read_address_list(lines.encode()), role)
+                results = invite_many(anna.company, read_address_list(lines.encode()), role, actor=f.actor(anna))
             assert sum(r.outcome == "invited" for r in results) == size
             db.session.rollback()
         return sum(s.lstrip().upper().startswith("SELECT") for s in statements)

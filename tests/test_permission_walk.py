@@ -15,7 +15,7 @@ from extensions import db
 from models.permissions import Perm, StaffPerm
 from models.staff import StaffUser
 from models.users import CompanyUser
-from tests.conftest import login
+from tests.conftest import count_queries, login
 
 PUBLIC = {
     "static",
@@ -87,9 +87,16 @@ def test_every_route_is_classified(app):
     assert unclassified == []
 
 
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
 def _request(client, app, method, url):
     if method == "GET":
-        return client.get(url)
+        with count_queries(app) as statements:
+            response = client.get(url)
+        writes = [s for s in statements if s.lstrip().upper().startswith(WRITES)]
+        assert writes == [], (url, writes)  # a GET writes nothing
+        return response
     app.config["WTF_CSRF_ENABLED"] = False
     try:
         return client.post(url, data={})

@@ -20,8 +20,8 @@ BEN = "ben.buyer@acme.example"
 def _globex_rows(app) -> dict:
     with app.app_context():
         gina = f.user("gina.admin@globex.example")
-        role = create_role(gina.company, gina, name="Globex desk", permissions=["purchase"])
-        invitation = invite(gina.company, gina, "greta@globex.example", f.role("buyer"))
+        role = create_role(gina.company, actor=f.actor(gina), name="Globex desk", permissions=["purchase"])
+        invitation = invite(gina.company, "greta@globex.example", f.role("buyer"), actor=f.actor(gina))
         db.session.commit()
         return {"user": gina.id, "role": role.id, "invitation": invitation.id}
 
@@ -143,7 +143,7 @@ def test_audit_log_pages(app, login_as):
     with app.app_context():
         anna = f.user(ANNA)
         for n in range(30):
-            create_role(anna.company, anna, name=f"Role {n:02}", permissions=["purchase"])
+            create_role(anna.company, actor=f.actor(anna), name=f"Role {n:02}", permissions=["purchase"])
         db.session.commit()
     client = login_as(ANNA)
     first = page_html(client.get("/account/audit"))

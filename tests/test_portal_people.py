@@ -12,7 +12,14 @@ from models.roles import create_role
 from models.users import CompanyUser
 from tests import factories as f
 from tests.conftest import count_queries, login
-from tests.portal_pages import ANNA, fresh_user, give_carl_people_desk, ids_of, page_html, post_from_account
+from tests.portal_pages import (
+    ANNA,
+    fresh_user,
+    give_carl_people_desk,
+    ids_of,
+    page_html,
+    post_from_account,
+)
 
 BEN = "ben.buyer@acme.example"
 
@@ -56,7 +63,7 @@ def test_user_list_costs_the_same_queries_for_many_rows(app, login_as):
         anna = f.user(ANNA)
         units = anna.company.business_units
         for n in range(30):
-            create_user(anna.company, anna, email=f"person{n}@acme.example", first_name="Person", last_name=f"{n:02}",
+            create_user(anna.company, actor=f.actor(anna), email=f"person{n}@acme.example", first_name="Person", last_name=f"{n:02}",
                         roles=[f.role("approver"), f.role("Inquiry desk")], business_unit=units[n % len(units)])
         db.session.commit()
     with count_queries(app) as many:
@@ -108,7 +115,7 @@ def test_create_user_refuses_taken_or_bad_addresses(app, login_as, email, messag
 def test_create_user_ignores_extra_fields_and_refuses_foreign_roles(app, login_as):
     with app.app_context():
         gina = f.user("gina.admin@globex.example")
-        secret = create_role(gina.company, gina, name="Globex secret", permissions=["purchase"])
+        secret = create_role(gina.company, actor=f.actor(gina), name="Globex secret", permissions=["purchase"])
         db.session.commit()
         ids = {"globex": gina.company_id, "secret": secret.id}
     client = login_as(ANNA)

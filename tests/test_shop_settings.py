@@ -44,7 +44,7 @@ def _master_made_a_sub_shop():
 def test_shop_rules(app, build, message):
     with app.app_context(), db.session.no_autoflush:
         with pytest.raises(DomainError, match=message.replace("(", r"\(").replace(")", r"\)")):
-            check_shop(build())
+            check_shop(build(), actor=f.actor("admin@atrium.example"))
 
 
 def test_the_shop_form_refuses_a_sub_shop_under_a_sub_shop_and_saves_nothing(app, login_as):

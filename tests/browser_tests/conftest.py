@@ -24,7 +24,13 @@ from flask import got_request_exception
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from extensions import db
-from tests.browser_tests.support import CHROMIUM_ARGS, NAVIGATION_TIMEOUT_MS, TIMEOUT_MS, PageWatch, chromium_path
+from tests.browser_tests.support import (
+    CHROMIUM_ARGS,
+    NAVIGATION_TIMEOUT_MS,
+    TIMEOUT_MS,
+    PageWatch,
+    chromium_path,
+)
 from tests.conftest import TEST_CONFIG
 
 # --------------------------------------------------------------------------- server

@@ -19,7 +19,6 @@ from models.applications import CompanyApplication
 from models.companies import Company
 from models.invitations import Invitation
 from models.users import CompanyUser
-
 from tests.browser_tests.support import (
     alert,
     assert_page_healthy,

@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models.companies import Company
-
 from tests.browser_tests.support import (
     DEMO_PASSWORD,
     alert,

@@ -1,0 +1,210 @@
+"""Every operation of ``models/`` checks its own rule, whatever door calls it.
+
+The walk reads ``models.operations.OPERATIONS`` (as the route walk reads
+``app.url_map``): each operation is called by actors that lack what its rule
+asks for (a company user without the permission, a company user of another
+company holding every permission, staff without the staff permission, a
+visitor) and must raise ``NotPermitted`` with nothing changed. A new operation
+without arguments below fails ``test_every_operation_is_walked``; a public
+function of ``models/`` that takes ``actor`` but is not an operation fails
+``test_every_function_taking_an_actor_is_an_operation_or_a_query``.
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+
+import pytest
+from sqlalchemy import func, select
+
+import models
+from extensions import db
+from models.actors import VISITOR, Actor, ActorKind
+from models.base import NotPermitted
+from models.companies import CompanyStatus
+from models.operations import OPERATIONS, PARTS
+from models.permissions import Perm, StaffPerm
+from models.shops import Shop
+from models.workflows import get_workflow
+from tests import factories as f
+
+ACME, GLOBEX = "Acme Industrial", "Globex"
+PUBLIC = {
+    "models.applications.submit_application", "models.registration.register_organisation",
+    "models.invitations.accept_invitation", "models.auth.authenticate", "models.auth.request_password_reset",
+    "models.auth.reset_password",
+}
+#: functions that take ``actor`` to answer a question or check a rule, never to change data
+QUERIES = {
+    "models.members.grantable_roles", "models.members.may_grant", "models.members.resolve_roles",
+    "models.addresses.can_edit_addresses", "models.addresses.read_only_reason",
+    "models.workflows.actor_may", "models.workflows.available_transitions", "models.audit.record",
+    "models.operations.authorize", "models.operations.require_staff",
+}
+
+
+def _ben():
+    return f.user("ben.buyer@acme.example")
+
+
+def _acme():
+    return f.company(ACME)
+
+
+def _invitation():
+    from models.invitations import Invitation
+
+    return db.session.scalar(select(Invitation).where(Invitation.email == "dave.new@acme.example"))
+
+
+#: operation → a callable giving its arguments (without ``actor``) on Acme's rows
+ARGUMENTS = {
+    "models.addresses.add_address": lambda: ((_acme(), {"kind": "shipping"}), {}),
+    "models.addresses.update_address": lambda: ((_acme().addresses[0], {"kind": "shipping"}), {}),
+    "models.addresses.delete_address": lambda: ((_acme().addresses[0],), {}),
+    "models.attributes.check_definition": lambda: ((f.attribute("CUSTOMER_PHONE"),), {}),
+    "models.attributes.check_definition_deletable": lambda: ((f.attribute("CUSTOMER_PHONE"),), {}),
+    "models.attributes.check_shop_attribute": lambda: ((f.shop_attribute(),), {}),
+    "models.attributes.set_attribute_values": lambda: ((_ben(), [], {}), {}),
+    "models.companies.delete_business_unit": lambda: ((_acme().business_units[0],), {}),
+    "models.companies.save_business_unit": lambda: ((_acme(),), {"name": "Lab"}),
+    "models.companies.set_checkout_rules": lambda: ((_acme(),), dict(
+        require_approval=True, require_approval_over="", block_checkout=False, block_checkout_over="")),
+    "models.companies.set_company_status": lambda: ((_acme(), CompanyStatus.INACTIVE), {}),
+    "models.companies.set_customer_group": lambda: ((_acme(), "gold"), {}),
+    "models.companies.set_default_service_rep": lambda: ((_acme(), None), {}),
+    "models.companies.set_unit_service_rep": lambda: ((_acme().business_units[0], None), {}),
+    "models.companies.update_company": lambda: ((_acme(),), {"name": "Acme Renamed", "vat_id": ""}),
+    "models.invitations.invite": lambda: ((_acme(), "x@acme.example", f.role("buyer")), {}),
+    "models.invitations.invite_many": lambda: ((_acme(), [(1, "x@acme.example")], f.role("buyer")), {}),
+    "models.invitations.resend_invitation": lambda: ((_invitation(),), {}),
+    "models.invitations.revoke_invitation": lambda: ((_invitation(),), {}),
+    "models.members.assign_roles": lambda: ((_ben(), [f.role("approver")]), {}),
+    "models.members.create_user": lambda: ((_acme(),), {"email": "x@acme.example", "first_name": "X",
+                                                         "last_name": "Y"}),
+    "models.members.delete_user": lambda: ((_ben(),), {}),
+    "models.members.set_budget": lambda: ((_ben(),), {"budget_amount": "10", "budget_period": "monthly",
+                                                      "order_spend_limit": ""}),
+    "models.members.set_business_unit": lambda: ((_ben(), None), {}),
+    "models.members.set_customer_type": lambda: ((_ben(), "b2c"), {}),
+    "models.members.set_user_active": lambda: ((_ben(), False), {}),
+    "models.members.update_profile": lambda: ((_ben(),), {"first_name": "B", "last_name": "B", "phone": ""}),
+    "models.roles.create_role": lambda: ((_acme(),), {"name": "Desk", "permissions": ["purchase"]}),
+    "models.roles.delete_role": lambda: ((f.role("Inquiry desk"),), {}),
+    "models.roles.update_role": lambda: ((f.role("Inquiry desk"),), {"name": "Desk", "permissions": ["purchase"]}),
+    "models.shops.assign_shop": lambda: ((_ben(), f.shop("atrium-us")), {}),
+    "models.shops.check_shop": lambda: ((f.shop("atrium-de"),), {}),
+    "models.shops.set_assignment_state": lambda: ((_ben().shop_assignments[0], False), {}),
+    "models.workflow_definitions.check_definition": lambda: ((get_workflow("company_application"),), {}),
+    "models.workflow_definitions.check_transition": lambda: ((get_workflow("company_application").transitions[0],), {}),
+}
+
+
+def _walked():
+    return sorted(name for name, op in OPERATIONS.items() if not (op.rule.public or op.rule.per_transition))
+
+
+def _functions_taking_an_actor():
+    for info in pkgutil.iter_modules(models.__path__):
+        module = importlib.import_module(f"models.{info.name}")
+        for name, value in vars(module).items():
+            if name.startswith("_") or not inspect.isfunction(value) or value.__module__ != module.__name__:
+                continue
+            if "actor" in inspect.signature(value).parameters:
+                yield f"{module.__name__}.{name}"
+
+
+def test_every_operation_is_walked():
+    assert set(_walked()) == set(ARGUMENTS)
+    assert {n for n, op in OPERATIONS.items() if op.rule.public} == PUBLIC
+
+
+def test_every_function_taking_an_actor_is_an_operation_a_part_of_one_or_a_query():
+    assert {n for n in _functions_taking_an_actor() if n not in OPERATIONS and n not in PARTS} == QUERIES
+
+
+@pytest.mark.parametrize("name", sorted(PARTS))
+def test_a_part_of_an_operation_refuses_to_run_on_its_own(app, name):
+    """``add_shop_assignment`` and the like check no rule, so no view may call them directly."""
+    with app.app_context(), pytest.raises(RuntimeError, match="only inside an operation"):
+        PARTS[name](None, None, None, actor=f.actor("admin@atrium.example"))
+
+
+def _refused_actors(rule, company_id: int, other_company_id: int, user_id: int) -> list[Actor]:
+    """Actors who must be refused: each lacks exactly what the rule asks for."""
+    everything = frozenset(Perm)
+    refused = [
+        VISITOR,
+        Actor(kind=ActorKind.COMPANY, id=user_id, name="Not Held", email="nh@acme.example", company_id=company_id,
+              permissions=everything - {rule.perm} if rule.perm else everything),
+        Actor(kind=ActorKind.COMPANY, id=999999, name="Other Company", email="o@globex.example",
+              company_id=other_company_id, permissions=everything),
+        Actor(kind=ActorKind.STAFF, id=999998, name="Staff Without", email="sw@atrium.example",
+              permissions=frozenset(StaffPerm) - {rule.staff} if rule.staff else frozenset(StaffPerm)),
+    ]
+    if rule.perm is None:  # staff only: a company user holding everything is refused too
+        refused[1] = Actor(kind=ActorKind.COMPANY, id=user_id, name="All Held", email="ah@acme.example",
+                           company_id=company_id, permissions=everything)
+    return refused
+
+
+def _table_counts() -> dict[str, int]:
+    return {t.name: db.session.scalar(select(func.count()).select_from(t)) for t in db.metadata.sorted_tables}
+
+
+@pytest.mark.parametrize("name", _walked())
+def test_an_actor_without_the_permission_is_refused_and_nothing_changes(app, name):
+    operation = OPERATIONS[name]
+    with app.app_context():
+        acme, globex = f.company(ACME), f.company(GLOBEX)
+        anna = f.user("anna.admin@acme.example")  # not the subject of any walked call
+        before = _table_counts()
+        for actor in _refused_actors(operation.rule, acme.id, globex.id, anna.id):
+            args, kwargs = ARGUMENTS[name]()
+            with pytest.raises(NotPermitted):
+                operation(*args, actor=actor, **kwargs)
+            assert not (db.session.new or db.session.dirty or db.session.deleted), (name, actor)
+        db.session.flush()
+        assert _table_counts() == before
+
+
+def test_a_company_user_may_change_their_own_profile_without_managing_users(app):
+    from models.members import update_profile
+
+    with app.app_context():
+        ben = _ben()
+        update_profile(ben, actor=f.actor(ben), first_name="Benjamin", last_name="Buyer", phone="")
+        assert ben.first_name == "Benjamin"
+        with pytest.raises(NotPermitted):
+            update_profile(f.user("alice.approver@acme.example"), actor=f.actor(ben), first_name="A",
+                           last_name="B", phone="")
+
+
+def test_an_operation_refuses_an_orm_user_in_place_of_an_actor(app):
+    from models.members import set_user_active
+
+    with app.app_context():
+        with pytest.raises(TypeError, match="Actor"):
+            set_user_active(_ben(), False, actor=f.user("anna.admin@acme.example"))
+
+
+def test_the_system_actor_may_run_any_operation(app):
+    from models.actors import SYSTEM
+    from models.companies import set_customer_group
+
+    with app.app_context():
+        acme = _acme()
+        set_customer_group(acme, "gold", actor=SYSTEM)
+        assert acme.customer_group == "gold"
+
+
+def test_every_shop_is_checked_with_the_actor(app):
+    """The shop check is the model side of Flask-Admin's Shops form: staff without the right are refused."""
+    from models.shops import check_shop
+
+    with app.app_context():
+        shop = db.session.scalar(select(Shop).where(Shop.code == "atrium-de"))
+        check_shop(shop, actor=f.actor("admin@atrium.example"))
+        with pytest.raises(NotPermitted):
+            check_shop(shop, actor=f.actor("support@atrium.example"))
