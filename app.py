@@ -42,6 +42,7 @@ def configure(app: Flask, test_config: dict | None) -> None:
 def register_extensions(app: Flask) -> None:
     import edge
     import jobs.queue
+    import locales
     import models  # noqa: F401  (registers every model)
     import security
     from models.sqlite import configure_sqlite
@@ -55,6 +56,7 @@ def register_extensions(app: Flask) -> None:
     security.init_app(app)
     jobs.queue.init_app(app)
     edge.init_app(app)
+    locales.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

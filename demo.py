@@ -49,11 +49,14 @@ COMPANIES = {
     },
 }
 
-# code, name, master, registration mode, B2B needs approval, B2B address book mode
+# code, name, master, registration mode, B2B needs approval, B2B address book mode, locale, currency
 SHOPS = [
-    ("atrium", "Atrium Industrial Supply", None, RegistrationMode.APPLICATION, False, AddressBookMode.DEFAULT),
-    ("atrium-de", "Atrium Germany", "atrium", RegistrationMode.CREATE_COMPANY, True, AddressBookMode.DEFAULT),
-    ("atrium-us", "Atrium USA", "atrium", RegistrationMode.APPLICATION, False, AddressBookMode.BILLING_READ_ONLY),
+    ("atrium", "Atrium Industrial Supply", None, RegistrationMode.APPLICATION, False, AddressBookMode.DEFAULT,
+     "en_GB", "EUR"),
+    ("atrium-de", "Atrium Germany", "atrium", RegistrationMode.CREATE_COMPANY, True, AddressBookMode.DEFAULT,
+     "de_DE", "EUR"),
+    ("atrium-us", "Atrium USA", "atrium", RegistrationMode.APPLICATION, False, AddressBookMode.BILLING_READ_ONLY,
+     "en_US", "USD"),
 ]
 
 
@@ -76,8 +79,9 @@ def seed_demo() -> bool:
 
 def _seed_shops() -> dict[str, Shop]:
     shops: dict[str, Shop] = {}
-    for code, name, parent, mode, approval, book in SHOPS:
-        shops[code] = Shop(code=code, name=name, parent=shops.get(parent), registration_mode=mode.value)
+    for code, name, parent, mode, approval, book, locale, currency in SHOPS:
+        shops[code] = Shop(code=code, name=name, parent=shops.get(parent), registration_mode=mode.value,
+                           locale=locale, currency=currency)
         shops[code].customer_settings.append(
             ShopCustomerSetting(customer_type="b2b", requires_approval=approval, address_book_mode=book.value)
         )

@@ -24,6 +24,7 @@ ENV_KEYS = {
     "UPLOAD_FOLDER": str,
     "LOGIN_MAX_FAILURES_PER_ACCOUNT": int,
     "LOGIN_MAX_FAILURES_PER_IP": int,
+    "BACKOFFICE_LOCALE": str,
 }
 
 
@@ -49,6 +50,8 @@ def defaults(instance_path: str) -> dict:
         # werkzeug's scrypt (N=2**15, r=8, p=1); tests override it with a fast hash.
         "PASSWORD_HASH_METHOD": "scrypt",
         "AUTO_SEED_DEMO": False,
+        # How the back office writes and reads amounts (the portal uses each shop's locale).
+        "BACKOFFICE_LOCALE": "en_GB",
     }
 
 

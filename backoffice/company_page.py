@@ -11,7 +11,7 @@ from flask_admin import expose
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from backoffice.pages import form_id, load_or_404, optional_row, run_and_redirect
+from backoffice.pages import form_id, load_or_404, optional_row, posted_amount, run_and_redirect
 from edge import attempt
 from extensions import db
 from models.addresses import (
@@ -54,7 +54,8 @@ from security import current_actor
 AUDIT_ENTRIES = 10
 MEMBERS_SHOWN = 25
 CHECKOUT_FLAGS = ("require_approval", "block_checkout")
-CHECKOUT_AMOUNTS = ("require_approval_over", "block_checkout_over")
+CHECKOUT_AMOUNTS = (("require_approval_over", "The approval threshold"),
+                    ("block_checkout_over", "The checkout block threshold"))
 ADDRESS_INPUTS = ("kind", "label", "line1", "line2", "postal_code", "city", "country", "is_default")
 
 
@@ -172,12 +173,13 @@ class CompanyPageActions:
     def checkout_view(self):
         """Save the checkout attributes (approval and blocking, with optional amounts)."""
         company = load_or_404(Company, form_id())
-        rules = {flag: request.form.get(flag) == "y" for flag in CHECKOUT_FLAGS}
-        rules.update({field: request.form.get(field, "") for field in CHECKOUT_AMOUNTS})
-        return run_and_redirect(
-            lambda: set_checkout_rules(company, actor=current_actor(), **rules), "Checkout rules saved.",
-            _page(company.id, "checkout"),
-        )
+
+        def save():
+            rules = {flag: request.form.get(flag) == "y" for flag in CHECKOUT_FLAGS}
+            rules.update({field: posted_amount(field, company.currency, label) for field, label in CHECKOUT_AMOUNTS})
+            set_checkout_rules(company, actor=current_actor(), **rules)
+
+        return run_and_redirect(save, "Checkout rules saved.", _page(company.id, "checkout"))
 
     @expose("/invite/", methods=("POST",))
     def invite_view(self):

@@ -13,7 +13,7 @@ from flask_admin import expose
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from backoffice.pages import form_id, load_or_404, optional_row, run_and_redirect
+from backoffice.pages import form_id, load_or_404, optional_row, posted_amount, run_and_redirect
 from edge import attempt
 from extensions import db
 from models.addresses import ADDRESS_FORMATS, address_book_mode, format_address
@@ -134,9 +134,9 @@ class CustomerEditorActions:
                 raise DomainError("Choose roles from the list; one of them is not a role of this company.")
             set_business_unit(user, unit, actor=actor)
             assign_roles(user, [grantable[raw] for raw in chosen], actor=actor)
-            set_budget(user, actor=actor, budget_amount=request.form.get("budget_amount"),
+            set_budget(user, actor=actor, budget_amount=posted_amount("budget_amount", user.currency, "The budget"),
                        budget_period=request.form.get("budget_period"),
-                       order_spend_limit=request.form.get("order_spend_limit"))
+                       order_spend_limit=posted_amount("order_spend_limit", user.currency, "The order spend limit"))
 
         return run_and_redirect(save, "B2B settings saved.", _editor(user.id, "b2b"))
 

@@ -35,6 +35,7 @@ from backoffice.filters import (
     shop_choices,
 )
 from extensions import db
+from locales import money
 from models.attributes import AttributeDefinition, AttributeValue
 from models.members import (
     delete_user,
@@ -131,7 +132,11 @@ class CompanyUserView(CustomerEditorActions, LiveFilterOptions, StaffModelView):
     column_details_list = ("email", "first_name", "last_name", "phone", "company", "business_unit", "roles",
                            "customer_type", "active", "shop_assignments", "budget_amount", "budget_period",
                            "order_spend_limit", "created_at", "last_login_at")
-    column_formatters_detail = column_formatters
+    column_formatters_detail = {
+        **column_formatters,
+        "budget_amount": lambda v, c, m, n: money(m.budget),
+        "order_spend_limit": lambda v, c, m, n: money(m.spend_limit),
+    }
     form_columns = ("first_name", "last_name", "phone", "customer_type")
     form_choices = {"customer_type": CUSTOMER_TYPES}
 

@@ -14,7 +14,9 @@ from flask import flash, redirect, request
 
 from edge import attempt
 from extensions import db
+from locales import request_locale
 from models.base import DomainError
+from models.money import parse_amount
 from security import load_or_404  # noqa: F401  (the back office loads rows the same way)
 
 
@@ -22,6 +24,11 @@ def form_id(name: str = "id") -> int | None:
     """A positive integer id from the posted form, or None."""
     raw = (request.form.get(name) or "").strip()
     return int(raw) if raw.isdigit() else None
+
+
+def posted_amount(name: str, currency: str, label: str):
+    """An amount posted in the back office's locale (blank → None); a bad one is a ``DomainError``."""
+    return parse_amount(request.form.get(name), locale=request_locale(), currency=currency, label=label, field=name)
 
 
 def optional_row(model, raw_id, message: str):

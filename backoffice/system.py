@@ -48,16 +48,17 @@ class ShopView(LiveFilterOptions, StaffModelView):
     required_permission = StaffPerm.MANAGE_SHOPS
     can_delete = False
     named_filter_urls = True
-    column_list = ("code", "name", "parent", "registration_mode", "address_format", "customer_settings", "created_at")
-    column_labels = {"parent": "Master shop", "customer_settings": "Per customer type"}
+    column_list = ("code", "name", "parent", "registration_mode", "locale", "currency", "customer_settings",
+                   "created_at")
+    column_labels = {"parent": "Master shop", "customer_settings": "Per customer type", "locale": "Language and format"}
     column_searchable_list = ("code", "name")
     column_filters = (IntEqualFilter(Shop.parent_id, "Master shop", options=live_options(shop_choices)),
                       "registration_mode")
     column_formatters = {
         "customer_settings": lambda v, c, m, n: Markup("<br>".join(escape(str(s)) for s in m.customer_settings)),
     }
-    form_columns = ("code", "name", "parent", "registration_mode", "address_format", "customer_settings",
-                    "shared_addresses")
+    form_columns = ("code", "name", "parent", "registration_mode", "address_format", "locale", "currency",
+                    "customer_settings", "shared_addresses")
     form_choices = {
         "registration_mode": [
             (RegistrationMode.CREATE_COMPANY.value, "Sign-up creates the company at once"),
@@ -79,6 +80,8 @@ class ShopView(LiveFilterOptions, StaffModelView):
         }),
     )
     column_descriptions = {
+        "locale": "How the shop writes and reads amounts and dates, e.g. de_DE (1.500,50 €) or en_US ($1,500.50).",
+        "currency": "ISO code of the currency its companies' budgets and prices are in, e.g. EUR or USD.",
         "customer_settings": "Per customer type: does registration need approval, and the address book mode.",
         "shared_addresses": "The sub shop's shared address book (used where the mode is Shared).",
     }

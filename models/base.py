@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime, timezone
-from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, DateTime, Numeric, TypeDecorator, func
+from sqlalchemy import CheckConstraint, DateTime, TypeDecorator, func
 
 
 def utcnow() -> datetime:
@@ -34,8 +33,6 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
-Money = Numeric(12, 2, asdecimal=True)
-ZERO = Decimal("0.00")
 
 
 class DomainError(Exception):

@@ -5,18 +5,19 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, event, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
 from models.actors import Actor
 from models.audit import record
-from models.base import DomainError, Money, UTCDateTime, apply_changes, enum_check, utcnow
+from models.base import DomainError, UTCDateTime, apply_changes, enum_check, utcnow
 from models.mail import queue_mail
-from models.money import parse_amount
+from models.money import Amount, Money, check_limit
 from models.operations import operation
 from models.permissions import BuiltinRole, Perm, StaffPerm
 from models.scoping import CompanyOwned
+from models.shops import Shop
 from models.users import CompanyUser, Role
 
 
@@ -43,11 +44,12 @@ class Company(db.Model):
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
     customer_group: Mapped[str] = mapped_column(String(60), default="default")
     vat_id: Mapped[str | None] = mapped_column(String(40))
+    currency: Mapped[str] = mapped_column(String(3))  # its shop's when it was created
     # Checkout attributes; enforced at checkout.
     require_approval: Mapped[bool] = mapped_column(Boolean, default=False)
-    require_approval_over: Mapped[Decimal | None] = mapped_column(Money)
+    require_approval_over: Mapped[Decimal | None] = mapped_column(Amount)
     block_checkout: Mapped[bool] = mapped_column(Boolean, default=False)
-    block_checkout_over: Mapped[Decimal | None] = mapped_column(Money)
+    block_checkout_over: Mapped[Decimal | None] = mapped_column(Amount)
     default_service_rep_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -66,6 +68,10 @@ class Company(db.Model):
     @property
     def is_active(self) -> bool:
         return self.status == CompanyStatus.ACTIVE.value
+
+    def money(self, amount: Decimal | None) -> Money | None:
+        """An amount of this company (thresholds, budgets) with its currency."""
+        return None if amount is None else Money(amount, self.currency)
 
     def __str__(self) -> str:
         return self.name
@@ -89,6 +95,24 @@ class BusinessUnit(CompanyOwned, db.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+@event.listens_for(Company, "before_insert")
+def _company_currency(mapper, connection, company: Company) -> None:
+    """A new company keeps amounts in its shop's currency."""
+    if not company.currency:
+        shop = company.__dict__.get("shop")
+        company.currency = shop.currency if shop is not None and shop.currency else connection.scalar(
+            select(Shop.currency).where(Shop.id == company.shop_id))
+
+
+@event.listens_for(CompanyUser, "before_insert")
+def _user_currency(mapper, connection, user: CompanyUser) -> None:
+    """A new user's budget and spend limit are in their company's currency."""
+    if not user.currency:
+        company = user.__dict__.get("company")
+        user.currency = company.currency if company is not None and company.currency else connection.scalar(
+            select(Company.currency).where(Company.id == user.company_id))
 
 
 class Address(CompanyOwned, db.Model):
@@ -155,14 +179,17 @@ def update_company(company: Company, *, actor: Actor, name: str, vat_id: str | N
 
 
 @operation(staff=StaffPerm.MANAGE_COMPANIES, on="company")
-def set_checkout_rules(company: Company, *, actor: Actor, require_approval: bool, require_approval_over,
-                       block_checkout: bool, block_checkout_over) -> None:
-    """Staff set when the company's orders need approval or are blocked (enforced at checkout)."""
+def set_checkout_rules(company: Company, *, actor: Actor, require_approval: bool,
+                       require_approval_over: Decimal | None, block_checkout: bool,
+                       block_checkout_over: Decimal | None) -> None:
+    """Staff set when the company's orders need approval or are blocked (in the company's currency)."""
     changed = apply_changes(company, {
         "require_approval": bool(require_approval),
-        "require_approval_over": parse_amount(require_approval_over, "Approval threshold"),
+        "require_approval_over": check_limit(require_approval_over, company.currency, "The approval threshold",
+                                             "require_approval_over"),
         "block_checkout": bool(block_checkout),
-        "block_checkout_over": parse_amount(block_checkout_over, "Checkout block threshold"),
+        "block_checkout_over": check_limit(block_checkout_over, company.currency, "The checkout block threshold",
+                                           "block_checkout_over"),
     })
     if changed:
         record(actor, "company.updated", company_id=company.id, target=company, changed=changed)

@@ -5,6 +5,8 @@ each operation checks its own rule (``models.operations``).
 """
 from __future__ import annotations
 
+from decimal import Decimal
+
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -16,7 +18,7 @@ from models.auth import issue_password_link, normalize_email
 from models.base import DomainError, NotPermitted, apply_changes, contains
 from models.companies import Company
 from models.mail import queue_mail
-from models.money import parse_amount
+from models.money import check_limit, format_money, plain
 from models.operations import operation
 from models.permissions import BuiltinRole, Perm, StaffPerm
 from models.shops import CustomerType, add_shop_assignment
@@ -147,25 +149,34 @@ def assign_roles(user: CompanyUser, roles: list[Role], *, actor: Actor) -> None:
 
 
 @operation(Perm.MANAGE_USERS, staff=StaffPerm.MANAGE_CUSTOMERS, on="user")
-def set_budget(user: CompanyUser, *, actor: Actor, budget_amount, budget_period, order_spend_limit) -> None:
-    """Set a user's budget (amount + period) and order spend limit (enforced at checkout)."""
-    amount = parse_amount(budget_amount, "Budget")
-    limit = parse_amount(order_spend_limit, "Order spend limit")
+def set_budget(user: CompanyUser, *, actor: Actor, budget_amount: Decimal | None, budget_period: str | None,
+               order_spend_limit: Decimal | None) -> None:
+    """Set a user's budget (amount + period) and order spend limit, in the company's currency."""
+    currency = user.currency
+    amount = check_limit(budget_amount, currency, "The budget", "budget_amount")
+    limit = check_limit(order_spend_limit, currency, "The order spend limit", "order_spend_limit")
     period = (budget_period or "").strip() or None
     if period is not None and period not in {p.value for p in BudgetPeriod}:
-        raise DomainError("Choose a budget period: yearly, half-yearly, quarterly, monthly or weekly.")
+        raise DomainError("Choose a budget period: yearly, half-yearly, quarterly, monthly or weekly.", "budget_period")
     if amount is not None and period is None:
-        raise DomainError("A budget needs a period.")
-    if (amount, period if amount is not None else None, limit) == (
-        user.budget_amount, user.budget_period, user.order_spend_limit
-    ):
+        raise DomainError("A budget needs a period.", "budget_period")
+    period = period if amount is not None else None
+    if (amount, period, limit) == (user.budget_amount, user.budget_period, user.order_spend_limit):
         return
-    before = {"budget": str(user.budget_amount), "period": user.budget_period, "limit": str(user.order_spend_limit)}
-    user.budget_amount, user.budget_period, user.order_spend_limit = amount, period if amount is not None else None, limit
+    before = _budget_facts(user)
+    user.budget_amount, user.budget_period, user.order_spend_limit = amount, period, limit
     record(actor, "user.budget_changed", company_id=user.company_id, target=user, before=before,
-           after={"budget": str(amount), "period": user.budget_period, "limit": str(limit)})
-    budget = f"{amount} {user.budget_period.replace('_', '-')}" if amount is not None else "no budget"
-    _tell_user(user, actor, [f"Budget: {budget}.", f"Order spend limit: {limit if limit is not None else 'none'}."])
+           after=_budget_facts(user))
+    locale = user.company.shop.locale
+    budget = f"{format_money(user.budget, locale)} {period.replace('_', '-')}" if amount is not None else "no budget"
+    spend = format_money(user.spend_limit, locale) if limit is not None else "none"
+    _tell_user(user, actor, [f"Budget: {budget}.", f"Order spend limit: {spend}."])
+
+
+def _budget_facts(user: CompanyUser) -> dict:
+    """What the audit log keeps of a budget: amounts as exact text with their currency."""
+    return {"budget": plain(user.budget_amount, user.currency), "period": user.budget_period,
+            "limit": plain(user.order_spend_limit, user.currency), "currency": user.currency}
 
 
 def _tell_user(user: CompanyUser, actor: Actor, changes: list[str]) -> None:

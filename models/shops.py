@@ -13,6 +13,7 @@ from models.actors import Actor
 from models.audit import record
 from models.base import DomainError, UTCDateTime, enum_check, utcnow
 from models.mail import queue_mail
+from models.money import check_currency, check_locale
 from models.operations import operation, part_of_operation
 from models.permissions import StaffPerm
 
@@ -55,6 +56,8 @@ class Shop(db.Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id"))
     registration_mode: Mapped[str] = mapped_column(String(20), default=RegistrationMode.CREATE_COMPANY.value)
     address_format: Mapped[str] = mapped_column(String(20), default="eu")
+    locale: Mapped[str] = mapped_column(String(16), default="en_GB")  # how amounts are written and read
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")  # of its companies' budgets and prices
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     parent: Mapped[Shop | None] = relationship(remote_side=[id], back_populates="sub_shops")
@@ -176,6 +179,8 @@ def check_shop(shop: Shop, *, actor: Actor) -> None:
     repeated = {t for t in types if types.count(t) > 1}
     if repeated:
         raise DomainError(f"The customer type {sorted(repeated)[0].upper()} has two settings rows; keep one.")
+    shop.locale = check_locale(shop.locale or "en_GB")
+    shop.currency = check_currency(shop.currency or "EUR")
     for address in shop.shared_addresses:
         address.country = (address.country or "").strip().upper()
         if len(address.country) != 2 or not address.country.isalpha():

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash
 
 from extensions import db
-from models.base import Money, UTCDateTime, enum_check, utcnow
+from models.base import UTCDateTime, enum_check, utcnow
+from models.money import Amount, Money
 from models.permissions import BUILTIN_ROLES, BuiltinRole, Perm
 from models.scoping import CompanyOwned
 from models.shops import CustomerType
@@ -94,8 +95,9 @@ class CompanyUser(CompanyOwned, db.Model):
     customer_type: Mapped[str] = mapped_column(String(8), default=CustomerType.B2B.value)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     session_version: Mapped[int] = mapped_column(Integer, default=1)
-    order_spend_limit: Mapped[Decimal | None] = mapped_column(Money)
-    budget_amount: Mapped[Decimal | None] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))  # the company's, for budget and spend limit
+    order_spend_limit: Mapped[Decimal | None] = mapped_column(Amount)
+    budget_amount: Mapped[Decimal | None] = mapped_column(Amount)
     budget_period: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -128,6 +130,14 @@ class CompanyUser(CompanyOwned, db.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def budget(self) -> Money | None:
+        return None if self.budget_amount is None else Money(self.budget_amount, self.currency)
+
+    @property
+    def spend_limit(self) -> Money | None:
+        return None if self.order_spend_limit is None else Money(self.order_spend_limit, self.currency)
 
     @property
     def permissions(self) -> frozenset[Perm]:

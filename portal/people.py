@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from edge import attempt, refused
 from extensions import db
+from locales import request_locale
 from models.audit import AUDIT_KINDS, company_audit
 from models.companies import BusinessUnit
 from models.invitations import (
@@ -31,6 +32,7 @@ from models.members import (
     set_business_unit,
     set_user_active,
 )
+from models.money import input_text, parse_amount
 from models.permissions import PERM_LABELS, BuiltinRole, Perm
 from models.roles import create_role, delete_role, update_role
 from models.users import CompanyUser, Role
@@ -133,10 +135,12 @@ def user_edit(user_id: int):
     user = load_or_404(CompanyUser, user_id)
     grantable, units = _grantable(), _units()
     kept = [r for r in user.roles if r.key != BuiltinRole.BUYER.value and r not in grantable]
+    locale = request_locale()
     form = EditUserForm(data={
         "roles": [r.id for r in user.roles if r in grantable], "business_unit": user.business_unit_id or 0,
-        "budget_amount": user.budget_amount or "", "budget_period": user.budget_period or "",
-        "order_spend_limit": user.order_spend_limit or "",
+        "budget_amount": input_text(user.budget_amount, locale, user.currency),
+        "budget_period": user.budget_period or "",
+        "order_spend_limit": input_text(user.order_spend_limit, locale, user.currency),
     })
     _offer(form, grantable, units)
     if form.validate_on_submit():
@@ -150,10 +154,14 @@ def user_edit(user_id: int):
 
 def _save_user(user: CompanyUser, form: EditUserForm, grantable, kept, units) -> None:
     """Business unit, budget and roles in one go: all saved or none. Roles the actor cannot grant stay."""
-    actor = current_actor()
+    actor, locale = current_actor(), request_locale()
+    budget = parse_amount(form.budget_amount.data, locale=locale, currency=user.currency, label="The budget",
+                          field="budget_amount")
+    limit = parse_amount(form.order_spend_limit.data, locale=locale, currency=user.currency,
+                         label="The order spend limit", field="order_spend_limit")
     set_business_unit(user, _one(units, form.business_unit.data), actor=actor)
-    set_budget(user, actor=actor, budget_amount=form.budget_amount.data, budget_period=form.budget_period.data,
-               order_spend_limit=form.order_spend_limit.data)
+    set_budget(user, actor=actor, budget_amount=budget, budget_period=form.budget_period.data,
+               order_spend_limit=limit)
     assign_roles(user, _picked(grantable, form.roles.data) + kept, actor=actor)
 
 

@@ -1,6 +1,8 @@
 """People hear about changes to their account and company: each change writes one mail to the outbox."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import select
 
@@ -39,13 +41,16 @@ def test_role_and_budget_changes_are_mailed_to_the_user_not_to_the_actor_themsel
     with app.app_context():
         anna, ben = f.user("anna.admin@acme.example"), f.user("ben.buyer@acme.example")
         assign_roles(ben, [f.role("approver")], actor=f.actor(anna))
-        set_budget(ben, actor=f.actor(anna), budget_amount="1500.00", budget_period="monthly", order_spend_limit="250")
-        set_budget(anna, actor=f.actor(anna), budget_amount="9000", budget_period="yearly", order_spend_limit="")
+        set_budget(ben, actor=f.actor(anna), budget_amount=Decimal("1500.00"), budget_period="monthly",
+                   order_spend_limit=Decimal("250"))
+        set_budget(anna, actor=f.actor(anna), budget_amount=Decimal("9000"), budget_period="yearly",
+                   order_spend_limit=None)
         db.session.flush()
         bodies = [m.body_text for m in _mail_to("ben.buyer@acme.example")]
         assert len(bodies) == 2
         assert "Your roles are now Buyer, Approver (before: Buyer)." in bodies[0]
-        assert "Budget: 1500.00 monthly." in bodies[1] and "Order spend limit: 250.00." in bodies[1]
+        # Acme is in Atrium Germany: amounts as a German reader writes them
+        assert "Budget: 1.500,00\xa0€ monthly." in bodies[1] and "Order spend limit: 250,00\xa0€." in bodies[1]
         assert _mail_to("anna.admin@acme.example") == []
 
 

@@ -1,6 +1,8 @@
 """The actor: one value for who acts, including an agent acting for a customer."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import select
 
@@ -48,7 +50,8 @@ def test_an_agent_acting_for_an_admin_is_recorded_as_agent_for_customer(app):
         anna = f.actor("anna.admin@acme.example")
         agent = f.actor("agent@atrium.example").emulating(anna)
         ben = f.user("ben.buyer@acme.example")
-        set_budget(ben, actor=agent, budget_amount="100", budget_period="monthly", order_spend_limit="")
+        set_budget(ben, actor=agent, budget_amount=Decimal("100"), budget_period="monthly",
+                   order_spend_limit=None)
         db.session.flush()
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.budget_changed"))
         assert (event.actor_kind, event.actor_id) == ("staff", f.staff("agent@atrium.example").id)

@@ -192,10 +192,17 @@ def test_checkout_rules_are_saved_as_exact_decimals(app, login_as):
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("require_approval_over", "12,50 EUR", "Approval threshold must be an amount such as 1500.00."),
-    ("block_checkout_over", "-5", "Checkout block threshold must be zero or more and below 10 billion."),
-    ("block_checkout_over", "1e12", "Checkout block threshold must be zero or more and below 10 billion."),
-    ("require_approval_over", "NaN", "Approval threshold must be zero or more and below 10 billion."),
+    ("require_approval_over", "12,50 EUR",
+     "The approval threshold: “12,50 EUR” is not an amount; write it like 1,500.50 (“.” before the decimals)."),
+    ("block_checkout_over", "-5", "The checkout block threshold must be zero or more."),
+    ("block_checkout_over", "1e12",
+     "The checkout block threshold: “1e12” is not an amount; write it like 1,500.50 (“.” before the decimals)."),
+    ("require_approval_over", "NaN",
+     "The approval threshold: “NaN” is not an amount; write it like 1,500.50 (“.” before the decimals)."),
+    ("require_approval_over", "12,50",
+     "The approval threshold: “12,50” is not written as amounts are here; write it like 1,500.50 "
+     "(“.” before the decimals)."),
+    ("block_checkout_over", "99999999999", "The checkout block threshold must be zero or more and below 10 billion."),
 ])
 def test_a_bad_amount_is_refused_and_nothing_is_saved(app, login_as, field, value, message):
     client = login_as("admin@atrium.example")

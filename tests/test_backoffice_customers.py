@@ -114,12 +114,17 @@ def test_b2b_tab_saves_unit_roles_budget_and_spend_limit(app, login_as):
 
 
 @pytest.mark.parametrize("fields, message", [
-    ({"budget_amount": "ten thousand", "budget_period": "monthly"}, "Budget must be an amount such as 1500.00."),
-    ({"budget_amount": "-1", "budget_period": "monthly"}, "Budget must be zero or more and below 10 billion."),
+    ({"budget_amount": "ten thousand", "budget_period": "monthly"},
+     "The budget: “ten thousand” is not an amount; write it like 1,500.50 (“.” before the decimals)."),
+    ({"budget_amount": "-1", "budget_period": "monthly"}, "The budget must be zero or more."),
+    ({"budget_amount": "1.005", "budget_period": "monthly"},
+     "The budget: “1.005” has 3 decimal places, but EUR amounts have 2; write it like 1,500.50 "
+     "(“.” before the decimals)."),
     ({"budget_amount": "100", "budget_period": ""}, "A budget needs a period."),
     ({"budget_amount": "100", "budget_period": "daily"},
      "Choose a budget period: yearly, half-yearly, quarterly, monthly or weekly."),
-    ({"order_spend_limit": "5 000"}, "Order spend limit must be an amount such as 1500.00."),
+    ({"order_spend_limit": "5 000"},
+     "The order spend limit: “5 000” is not an amount; write it like 1,500.50 (“.” before the decimals)."),
     ({"role_ids": ["999999"]}, "Choose roles from the list; one of them is not a role of this company."),
     ({"business_unit_id": "999999"}, "Choose a business unit from the list."),
 ])

@@ -153,10 +153,10 @@ def test_checkout_attributes_are_staff_only(app):
         acme = anna.company
         update_company(acme, actor=f.actor(anna), name="Acme Industrial AG", vat_id="DE123")
         assert acme.name == "Acme Industrial AG"
-        rules = dict(require_approval=False, require_approval_over="", block_checkout=True, block_checkout_over="")
+        rules = dict(require_approval=False, require_approval_over=None, block_checkout=True, block_checkout_over=None)
         with pytest.raises(NotPermitted, match="staff"):
             set_checkout_rules(acme, actor=f.actor(anna), **rules)
-        set_checkout_rules(acme, actor=f.actor(admin), **dict(rules, require_approval_over="5000"))
+        set_checkout_rules(acme, actor=f.actor(admin), **dict(rules, require_approval_over=Decimal("5000")))
         assert acme.require_approval_over == Decimal("5000.00") and acme.block_checkout is True
         with pytest.raises(DomainError, match="zero or more"):
-            set_checkout_rules(acme, actor=f.actor(admin), **dict(rules, block_checkout_over="-1"))
+            set_checkout_rules(acme, actor=f.actor(admin), **dict(rules, block_checkout_over=Decimal("-1")))

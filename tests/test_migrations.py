@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,37 @@ def test_seed_demo_twice_changes_nothing_the_second_time(migrated, tmp_path):
     assert first["companies"] >= 2 and first["company_users"] >= 5 and first["staff_users"] >= 3
     assert "Demo data already present." in run_flask(database, "seed-demo").stdout
     assert row_counts(database) == first
+
+
+def test_existing_amounts_move_to_exact_money_with_their_data(tmp_path):
+    """An installation from before exact money keeps its budgets and thresholds, to the cent, in its shop's currency."""
+    database = tmp_path / "before_money.sqlite"
+    run_flask(database, "db", "upgrade", "720b6e7bfe9c")
+    engine = create_engine(f"sqlite:///{database}")
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO shops (id, code, name, registration_mode, address_format, created_at) "
+            "VALUES (1, 'de', 'Germany', 'create_company', 'eu', '2026-01-01 00:00:00')"))
+        connection.execute(text(
+            "INSERT INTO companies (id, name, status, shop_id, customer_group, require_approval, "
+            "require_approval_over, block_checkout, block_checkout_over, created_at) "
+            "VALUES (1, 'Acme', 'active', 1, 'default', 1, 1500.10, 0, NULL, '2026-01-01 00:00:00')"))
+        connection.execute(text(
+            "INSERT INTO company_users (id, company_id, email, first_name, last_name, phone, customer_type, active, "
+            "session_version, budget_amount, budget_period, order_spend_limit, created_at) "
+            "VALUES (1, 1, 'a@acme.example', 'A', 'B', '', 'b2b', 1, 1, 0.10, 'monthly', 0.20, '2026-01-01 00:00:00')"))
+    engine.dispose()
+    run_flask(database, "db", "upgrade")
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": f"sqlite:///{database}",
+                      "REDIS_URL": "", "MAIL_SERVER": ""})
+    with app.app_context():
+        from models.companies import Company
+        from models.users import CompanyUser
+
+        company, user = db.session.get(Company, 1), db.session.get(CompanyUser, 1)
+        assert (company.require_approval_over, company.block_checkout_over, company.currency) == (
+            Decimal("1500.10"), None, "EUR")
+        assert (user.budget_amount, user.order_spend_limit, user.currency) == (Decimal("0.10"), Decimal("0.20"), "EUR")
+        assert db.session.scalar(select(CompanyUser.id).where(
+            CompanyUser.budget_amount + CompanyUser.order_spend_limit == Decimal("0.30"))) == 1
+        db.engine.dispose()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -70,7 +71,7 @@ ARGUMENTS = {
     "models.companies.delete_business_unit": lambda: ((_acme().business_units[0],), {}),
     "models.companies.save_business_unit": lambda: ((_acme(),), {"name": "Lab"}),
     "models.companies.set_checkout_rules": lambda: ((_acme(),), dict(
-        require_approval=True, require_approval_over="", block_checkout=False, block_checkout_over="")),
+        require_approval=True, require_approval_over=None, block_checkout=False, block_checkout_over=None)),
     "models.companies.set_company_status": lambda: ((_acme(), CompanyStatus.INACTIVE), {}),
     "models.companies.set_customer_group": lambda: ((_acme(), "gold"), {}),
     "models.companies.set_default_service_rep": lambda: ((_acme(), None), {}),
@@ -84,8 +85,8 @@ ARGUMENTS = {
     "models.members.create_user": lambda: ((_acme(),), {"email": "x@acme.example", "first_name": "X",
                                                          "last_name": "Y"}),
     "models.members.delete_user": lambda: ((_ben(),), {}),
-    "models.members.set_budget": lambda: ((_ben(),), {"budget_amount": "10", "budget_period": "monthly",
-                                                      "order_spend_limit": ""}),
+    "models.members.set_budget": lambda: ((_ben(),), {"budget_amount": Decimal("10"), "budget_period": "monthly",
+                                                      "order_spend_limit": None}),
     "models.members.set_business_unit": lambda: ((_ben(), None), {}),
     "models.members.set_customer_type": lambda: ((_ben(), "b2c"), {}),
     "models.members.set_user_active": lambda: ((_ben(), False), {}),

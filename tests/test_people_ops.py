@@ -19,6 +19,7 @@ from models.invitations import (
 )
 from models.mail import OutboxMessage
 from models.members import assign_roles, create_user, delete_user, set_budget
+from models.money import parse_amount
 from models.roles import create_role, delete_role, update_role
 from tests import factories as f
 
@@ -125,25 +126,41 @@ def test_custom_roles_builtin_roles_are_fixed_and_held_roles_are_not_deleted(app
 
 @pytest.mark.parametrize("amount,period,limit,message", [
     ("-5", "monthly", "", "zero or more"),
-    ("12,34x", "monthly", "", "amount such as"),
+    ("12,34x", "monthly", "", "is not an amount"),
     ("100", "", "", "needs a period"),
     ("100", "daily", "", "Choose a budget period"),
-    ("", "", "NaN", "zero or more"),
+    ("", "", "NaN", "is not an amount"),
 ])
 def test_bad_budgets_change_nothing(app, amount, period, limit, message):
+    """As Anna types them in Acme's German shop: parsed there, then set."""
     with app.app_context():
         ben = f.user("ben.buyer@acme.example")
         with pytest.raises(DomainError, match=message):
-            set_budget(ben, actor=f.actor(f.user("anna.admin@acme.example")), budget_amount=amount, budget_period=period,
-                       order_spend_limit=limit)
+            set_budget(ben, actor=f.actor(f.user("anna.admin@acme.example")),
+                       budget_amount=parse_amount(amount, locale="de_DE", currency="EUR"), budget_period=period,
+                       order_spend_limit=parse_amount(limit, locale="de_DE", currency="EUR"))
         assert ben.budget_amount is None and ben.order_spend_limit is None
+
+
+@pytest.mark.parametrize("amount,message", [
+    (Decimal("-0.01"), "zero or more"),
+    (Decimal("10000000000"), "below 10 billion"),
+    (Decimal("1.005"), "more decimal places than EUR"),
+])
+def test_an_operation_refuses_amounts_no_form_would_give(app, amount, message):
+    with app.app_context():
+        ben = f.user("ben.buyer@acme.example")
+        with pytest.raises(DomainError, match=message):
+            set_budget(ben, actor=f.actor("anna.admin@acme.example"), budget_amount=amount,
+                       budget_period="monthly", order_spend_limit=None)
 
 
 def test_budget_is_exact_decimal(app):
     with app.app_context():
         ben = f.user("ben.buyer@acme.example")
-        set_budget(ben, actor=f.actor(f.user("anna.admin@acme.example")), budget_amount="1,500.10", budget_period="quarterly",
-                   order_spend_limit="250.05")
+        set_budget(ben, actor=f.actor(f.user("anna.admin@acme.example")),
+                   budget_amount=parse_amount("1.500,10", locale="de_DE", currency="EUR"), budget_period="quarterly",
+                   order_spend_limit=parse_amount("250,05", locale="de_DE", currency="EUR"))
         db.session.flush()
         db.session.expire(ben)
         assert ben.budget_amount == Decimal("1500.10") and ben.order_spend_limit == Decimal("250.05")

@@ -122,7 +122,8 @@ def test_audit_log_shows_readable_entries_of_the_company_only(app, login_as):
                                                 "budget_amount": "900", "budget_period": "weekly"})
     page = page_html(client.get("/account/audit"))
     assert "<strong>Anna Admin</strong> changed the roles of <strong>Ben Buyer</strong>: Buyer → Buyer, Approver." in page
-    assert "changed the budget of <strong>Ben Buyer</strong>: budget none, order limit none → budget 900.00 weekly" in page
+    assert ("changed the budget of <strong>Ben Buyer</strong>: budget none, order limit none → "
+            "budget 900,00\xa0€ weekly") in page  # Acme's shop is German
     assert "moved <strong>Ben Buyer</strong> from Plant North to no business unit." in page
     assert "Globex desk" not in page and "greta@globex.example" not in page
     assert page.index("changed the roles") < page.index("invited <strong>dave.new@acme.example</strong> as Buyer.")

@@ -32,7 +32,7 @@ def test_user_list_shows_roles_unit_budget_and_status(app, login_as):
         ben.budget_amount, ben.budget_period = Decimal("2500.00"), "quarterly"
         db.session.commit()
     page = page_html(login_as(ANNA).get("/account/users"))
-    for shown in ("Ben Buyer", BEN, "Plant North", "Account Admin", "Approver", "2,500.00", "quarterly", "Active"):
+    for shown in ("Ben Buyer", BEN, "Plant North", "Account Admin", "Approver", "2.500,00\xa0€", "quarterly", "Active"):
         assert shown in page
     assert "gina.admin@globex.example" not in page
     assert "4 users" in page
@@ -140,8 +140,8 @@ def test_edit_user_saves_roles_unit_budget_and_limit(app, login_as):
                  hq=lambda: f.user(ANNA).business_unit)
     client = login_as(ANNA)
     response = post_from_account(client, f"/account/users/{ids['ben']}", {
-        "roles": [ids["approver"]], "business_unit": ids["hq"], "budget_amount": "1,500.50",
-        "budget_period": "half_yearly", "order_spend_limit": "250"})
+        "roles": [ids["approver"]], "business_unit": ids["hq"], "budget_amount": "1.500,50",
+        "budget_period": "half_yearly", "order_spend_limit": "250"})  # Acme's shop is German
     assert response.status_code == 302
     assert "The changes to Ben Buyer are saved." in page_html(client.get(response.location))
     with app.app_context():
@@ -151,7 +151,7 @@ def test_edit_user_saves_roles_unit_budget_and_limit(app, login_as):
         assert (ben.budget_amount, ben.budget_period, ben.order_spend_limit) == (
             Decimal("1500.50"), "half_yearly", Decimal("250.00"))
     form = page_html(client.get(f"/account/users/{ids['ben']}"))
-    assert 'value="1500.50"' in form and '<option selected value="half_yearly">' in form
+    assert 'value="1500,50"' in form and '<option selected value="half_yearly">' in form
 
 
 def test_buyer_role_is_always_kept(app, login_as):
@@ -164,12 +164,15 @@ def test_buyer_role_is_always_kept(app, login_as):
 
 
 @pytest.mark.parametrize("amount,period,limit,message", [
-    ("lots", "monthly", "", "Budget must be an amount such as 1500.00."),
-    ("-5", "monthly", "", "Budget must be zero or more and below 10 billion."),
+    ("lots", "monthly", "", "The budget: “lots” is not an amount; write it like 1.500,50 (“,” before the decimals)."),
+    ("-5", "monthly", "", "The budget must be zero or more."),
+    ("1,500.50", "monthly", "", "The budget: “1,500.50” is not written as amounts are here; write it like 1.500,50"),
+    ("1,500", "monthly", "", "The budget: “1,500” has 3 decimal places, but EUR amounts have 2"),
     ("100", "", "", "A budget needs a period."),
     ("100", "fortnightly", "", "Choose from the options shown."),
-    ("", "", "NaN", "Order spend limit must be zero or more and below 10 billion."),
-    ("1e12", "weekly", "", "Budget must be zero or more and below 10 billion."),
+    ("", "", "NaN", "The order spend limit: “NaN” is not an amount; write it like 1.500,50"),
+    ("1e12", "weekly", "", "The budget: “1e12” is not an amount; write it like 1.500,50"),
+    ("12.000.000.000", "weekly", "", "The budget must be zero or more and below 10 billion."),
 ])
 def test_bad_budget_input_changes_nothing(app, login_as, amount, period, limit, message):
     ids = ids_of(app, ben=lambda: f.user(BEN), approver=lambda: f.role("approver"),
