@@ -13,6 +13,13 @@ from models.staff import StaffUser
 bp = Blueprint("cli", __name__, cli_group=None)
 
 
+def upgrade_database() -> None:
+    """Bring the database to the newest migration, schema and reference data, as ``flask db upgrade`` does."""
+    from flask_migrate import upgrade
+
+    upgrade(directory=current_app.extensions["migrate"].directory)
+
+
 @bp.cli.command("seed-demo")
 def seed_demo_command():
     """Create the demo companies, users and staff (password: atrium-demo)."""

@@ -38,16 +38,32 @@ from extensions import db
 from jobs.queue import dispatch_ready
 from models.base import DomainError, NotPermitted
 from models.conflicts import conflict_message
+from models.sqlite import reads_only, writes_again
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 def init_app(app) -> None:
+    # First of all before_request steps: signing in and Principal read the database already.
+    app.before_request_funcs.setdefault(None, []).insert(0, _begin)
+    app.teardown_request(_end)
     app.before_request(_note_flashes)
     app.after_request(_commit)
     app.register_error_handler(NotPermitted, _not_permitted)
     app.register_error_handler(DomainError, _refused)
     app.register_error_handler(IntegrityError, _conflict)
+
+
+def _begin() -> None:
+    """A GET only reads: on SQLite its transaction need not take the write lock."""
+    if request.method in SAFE_METHODS:
+        g.edge_reading = reads_only()
+
+
+def _end(exc=None) -> None:
+    token = g.pop("edge_reading", None)
+    if token is not None:
+        writes_again(token)
 
 
 def _in_back_office() -> bool:

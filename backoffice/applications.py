@@ -46,7 +46,7 @@ class CompanyApplicationView(WorkflowSubjectView):
     column_searchable_list = ("company_name", "email", "last_name")
     column_filters = (
         FilterEqual(CompanyApplication.state, "State",
-                    options=live_options(lambda: state_choices(CompanyApplication.workflow_key))),
+                    options=live_options(lambda: state_choices(CompanyApplication.subject_type))),
         FilterLike(CompanyApplication.country, "Country"),
         "created_at",
     )

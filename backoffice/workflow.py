@@ -15,6 +15,7 @@ from flask_admin.contrib.sqla.filters import FilterLike, IntEqualFilter
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
+from wtforms import SelectMultipleField
 
 from backoffice.base import StaffModelView, refuse_as_form_error
 from backoffice.filters import LiveFilterOptions, live_options
@@ -27,32 +28,36 @@ from models.workflow_definitions import (
     check_transition,
     mail_templates,
 )
+from models.workflow_engine import available_transitions, history_of, transition, workflow_of, workflows_for
 from models.workflows import (
+    GUARDS,
+    RECIPIENTS,
     SIDE_EFFECTS,
+    Tone,
     Workflow,
     WorkflowReason,
     WorkflowState,
     WorkflowTransition,
-    available_transitions,
-    get_workflow,
-    history_of,
-    transition,
 )
 from security import current_actor
 
-BADGES = {"new": "primary", "on_hold": "warning", "accepted": "success", "rejected": "secondary"}
+TONE_BADGES = {"neutral": "secondary", "info": "info", "primary": "primary", "success": "success",
+               "warning": "warning", "danger": "danger"}
 
 
 def state_badge(view, context, model, name):
-    """The subject's state as a badge with its label from the workflow definition."""
-    labels = getattr(view, "_state_labels", {})
-    colour = BADGES.get(model.state, "info")
-    return Markup(f'<span class="badge badge-{colour}">{escape(labels.get(model.state, model.state))}</span>')
+    """The subject's state as a badge, with the label and tone its workflow gives it."""
+    label, tone = getattr(view, "_state_looks", {}).get((model.workflow_id, model.state), (model.state, "neutral"))
+    return Markup(f'<span class="badge badge-{TONE_BADGES[tone]}">{escape(label)}</span>')
 
 
-def state_choices(workflow_key: str) -> list[tuple[str, str]]:
-    """The workflow's states as (key, label) filter options, in their defined order."""
-    return [(s.key, s.label) for s in get_workflow(workflow_key).states]
+def state_choices(subject_type: str) -> list[tuple[str, str]]:
+    """The states of the workflows of a kind of subject, as (key, label) filter options."""
+    choices: dict[str, str] = {}
+    for workflow in workflows_for(subject_type):
+        for state in workflow.states:
+            choices.setdefault(state.key, state.label)
+    return list(choices.items())
 
 
 class WorkflowSubjectView(LiveFilterOptions, StaffModelView):
@@ -62,24 +67,25 @@ class WorkflowSubjectView(LiveFilterOptions, StaffModelView):
     can_edit = False
 
     def render(self, template, **kwargs):
-        if self.model is not None and hasattr(self.model, "workflow_key"):
-            workflow = get_workflow(self.model.workflow_key)
-            self._state_labels = {s.key: s.label for s in workflow.states}
+        if self.model is not None and hasattr(self.model, "subject_type"):
+            self._state_looks = {(w.id, s.key): (s.label, s.tone)
+                                 for w in workflows_for(self.model.subject_type) for s in w.states}
             model = kwargs.get("model")
             if template == self.details_template and model is not None:
-                kwargs.update(self.workflow_context(workflow, model))
+                kwargs.update(self.workflow_context(workflow_of(model), model))
         return super().render(template, **kwargs)
 
     def workflow_context(self, workflow: Workflow, model) -> dict:
         """What the details page needs: allowed moves, reasons, history, state labels."""
+        state = workflow.state(model.state)
         return {
             "workflow": workflow,
             "transitions": available_transitions(model, actor=current_actor()),
             "reasons": [r for r in workflow.reasons if r.active],
             "history": history_of(model),
-            "state_labels": self._state_labels,
-            "state_label": self._state_labels.get(model.state, model.state),
-            "state_colour": BADGES.get(model.state, "info"),
+            "state_labels": {s.key: s.label for s in workflow.states},
+            "state_label": state.label if state else model.state,
+            "state_colour": TONE_BADGES[state.tone if state else "neutral"],
             "can_edit_workflows": current_actor().can(StaffPerm.MANAGE_WORKFLOWS),
         }
 
@@ -97,6 +103,7 @@ class WorkflowSubjectView(LiveFilterOptions, StaffModelView):
             moved = transition(
                 subject, request.form.get("transition", ""), actor=current_actor(),
                 reason_id=reason_id, comment=request.form.get("comment", "")[:2000],
+                expected_state=request.form.get("state") or None,
             )
             flash(f"{moved.label}: {subject} is now {moved.to_state.label}.", "success")
         return redirect(url_for(".details_view", id=subject.id))
@@ -108,8 +115,9 @@ class WorkflowView(StaffModelView):
     required_permission = StaffPerm.MANAGE_WORKFLOWS
     can_delete = False
     can_create = False
-    column_list = ("key", "name", "states", "transitions", "reasons")
-    column_details_list = ("key", "name", "states", "transitions", "reasons")
+    column_list = ("key", "name", "states", "transitions", "reasons", "subject_type")
+    column_details_list = ("key", "name", "subject_type", "states", "transitions", "reasons")
+    column_labels = {"subject_type": "Drives"}
     column_formatters = {
         "states": lambda v, c, m, n: ", ".join(s.label for s in m.states),
         "transitions": lambda v, c, m, n: Markup(
@@ -132,9 +140,11 @@ class WorkflowView(StaffModelView):
     form_columns = ("name", "states", "reasons")
     inline_models = (
         (WorkflowState, {
-            "form_columns": ("id", "key", "label", "initial", "final", "position"),
+            "form_columns": ("id", "key", "label", "tone", "initial", "final", "position"),
             "form_label": "State",
-            "column_descriptions": {"key": "Stored on each item: lower-case, fixed once saved."},
+            "form_choices": {"tone": [(t.value, t.value.capitalize()) for t in Tone]},
+            "column_descriptions": {"key": "Stored on each item: lower-case, fixed once saved.",
+                                    "tone": "The colour of the state's badge in the portal and the back office."},
         }),
         (WorkflowReason, {"form_columns": ("id", "label", "active"), "form_label": "Reason"}),
     )
@@ -188,7 +198,8 @@ class WorkflowTransitionView(LiveFilterOptions, StaffModelView):
     required_permission = StaffPerm.MANAGE_WORKFLOWS
     named_filter_urls = True
     column_list = ("workflow", "key", "label", "from_state", "to_state", "permission",
-                   "requires_reason", "side_effect", "mail_template")
+                   "requires_reason", "guard", "side_effect", "mail_template", "mail_to")
+    column_labels = {"guard": "Condition", "mail_to": "Mail to"}
     column_sortable_list = ("key", "label", "permission")
     column_filters = (
         IntEqualFilter(WorkflowTransition.workflow_id, "Workflow", options=live_options(
@@ -197,16 +208,21 @@ class WorkflowTransitionView(LiveFilterOptions, StaffModelView):
         FilterLike(WorkflowTransition.key, "Key"),
     )
     form_columns = ("workflow", "key", "label", "from_state", "to_state", "permission", "requires_reason",
-                    "side_effect", "mail_template", "mail_subject", "position")
-    form_choices = {"permission": PERMISSION_CHOICES, "side_effect": [("", "—")], "mail_template": [("", "—")]}
+                    "guard", "side_effect", "mail_template", "mail_subject", "recipients", "position")
+    form_choices = {"permission": PERMISSION_CHOICES, "side_effect": [("", "—")], "mail_template": [("", "—")],
+                    "guard": [("", "—")]}
+    form_extra_fields = {"recipients": SelectMultipleField("Mail to", choices=[])}
     form_args = {
         "from_state": {"query_factory": _states_query, "get_label": _state_label},
         "to_state": {"query_factory": _states_query, "get_label": _state_label},
     }
     column_descriptions = {
         "key": "Transitions with the same key from different states share one button (e.g. reject from New and On hold).",
+        "guard": "A condition checked before the move; the move is refused with its reason when it fails.",
         "side_effect": "Code the move runs, e.g. application.accept creates the company.",
-        "mail_template": "Mail sent to the item's contact when the move is fired.",
+        "mail_template": "Mail sent when the move is fired, to the recipients chosen below.",
+        "recipients": "Who receives the mail: the item's contact, the company's account admins, or the staff "
+                      "who may fire this transition.",
     }
 
     def get_query(self):
@@ -220,12 +236,20 @@ class WorkflowTransitionView(LiveFilterOptions, StaffModelView):
 
     def _with_live_choices(self, form):
         form.side_effect.choices = [("", "— none —")] + [(name, name) for name in sorted(SIDE_EFFECTS)]
+        form.guard.choices = [("", "— none —")] + [(name, name) for name in sorted(GUARDS)]
         form.mail_template.choices = [("", "— no mail —")] + [(name, name) for name in mail_templates()]
+        form.recipients.choices = [(name, RECIPIENTS[name].__doc__.strip().rstrip(".")) for name in sorted(RECIPIENTS)]
         return form
+
+    def on_form_prefill(self, form, id):
+        transition = self.get_one(id)
+        form.recipients.data = transition.recipient_names if transition else []
 
     def on_model_change(self, form, model, is_created):
         model.side_effect = model.side_effect or ""
+        model.guard = model.guard or ""
         model.mail_template = model.mail_template or ""
         model.mail_subject = (model.mail_subject or "").strip()
+        model.mail_to = ",".join(form.recipients.data or [])
         refuse_as_form_error(check_transition, model)
 

@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import event, select  # noqa: E402
 
 from app import create_app  # noqa: E402
+from cli import upgrade_database  # noqa: E402
 from extensions import db  # noqa: E402
 
 PAGES = [
@@ -99,7 +100,9 @@ def main() -> None:
                       "PUBLIC_URL": "http://localhost"})
     with app.app_context():
         db.drop_all()
-        db.create_all()
+        db.session.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.commit()
+        upgrade_database()
         from demo import seed_demo
 
         seed_demo()

@@ -12,6 +12,7 @@ from models.mail import OutboxMessage  # noqa: F401
 from models.shops import Shop, ShopAddress, ShopAssignment, ShopCustomerSetting  # noqa: F401
 from models.staff import StaffUser, StaffUserRole  # noqa: F401
 from models.users import CompanyUser, Role, RolePermission  # noqa: F401
+from models.workflow_engine import transition  # noqa: F401  (registers the mail recipients)
 from models.workflows import (  # noqa: F401
     Workflow,
     WorkflowHistory,

@@ -22,7 +22,8 @@ from models.operations import operation, part_of_operation
 from models.permissions import BuiltinRole, StaffPerm
 from models.shops import Shop
 from models.users import builtin_roles
-from models.workflows import WorkflowSubject, get_workflow, side_effect
+from models.workflow_engine import start
+from models.workflows import WorkflowState, WorkflowSubject, guard, side_effect
 
 APPLICATION_FIELDS = (
     "company_name", "vat_id", "first_name", "last_name", "email", "phone",
@@ -37,7 +38,8 @@ REQUIRED_FIELDS = {
 
 class CompanyApplication(WorkflowSubject, db.Model):
     __tablename__ = "company_applications"
-    workflow_key = "company_application"
+    subject_type = default_workflow = "company_application"
+    subject_noun = "application"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
@@ -63,8 +65,8 @@ class CompanyApplication(WorkflowSubject, db.Model):
     def contact_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
-    def notification_email(self) -> str:
-        return self.email
+    def contact_emails(self) -> list[str]:
+        return [self.email]
 
     def __str__(self) -> str:
         return f"{self.company_name} ({self.contact_name})"
@@ -91,16 +93,10 @@ def submit_application(shop: Shop, data: dict) -> CompanyApplication:
     values = clean_application(data)
     if email_owner(values["email"]) is not None:
         raise DomainError(f"{values['email']} already has an Atrium account. Sign in instead.", "email")
-    workflow = get_workflow(CompanyApplication.workflow_key)
-    open_states = [s.key for s in workflow.states if not s.final]
-    duplicate = db.session.scalar(
-        select(CompanyApplication).where(
-            CompanyApplication.email == values["email"], CompanyApplication.state.in_(open_states)
-        )
-    )
-    if duplicate is not None:
+    if open_application(values["email"]) is not None:
         raise DomainError("An application from this e-mail address is already being reviewed.", "email")
-    application = CompanyApplication(shop=shop, state=workflow.initial_state.key, **values)
+    application = CompanyApplication(shop=shop, **values)
+    start(application)
     db.session.add(application)
     db.session.flush()
     record(VISITOR, "application.submitted", target=application)
@@ -111,6 +107,15 @@ def submit_application(shop: Shop, data: dict) -> CompanyApplication:
     return application
 
 
+def open_application(email: str) -> CompanyApplication | None:
+    """An application from ``email`` that is still being worked (not in a final state of its workflow)."""
+    final = select(WorkflowState.id).where(
+        WorkflowState.workflow_id == CompanyApplication.workflow_id, WorkflowState.key == CompanyApplication.state,
+        WorkflowState.final.is_(True))
+    return db.session.scalar(select(CompanyApplication).where(
+        CompanyApplication.email == email, ~final.exists()).limit(1))
+
+
 def notify_staff(perm: StaffPerm, template: str, subject: str, **context) -> None:
     """Mail every active staff user who holds ``perm``."""
     from models.staff import StaffUser
@@ -118,6 +123,14 @@ def notify_staff(perm: StaffPerm, template: str, subject: str, **context) -> Non
     for staff in db.session.scalars(select(StaffUser).where(StaffUser.active.is_(True))).all():
         if staff.can(perm):
             queue_mail(staff.email, template, subject=subject, staff=staff, **context)
+
+
+@guard("application.contact_has_no_account")
+def contact_has_no_account(application: CompanyApplication, *, actor: Actor) -> None:
+    """Accepting invites the contact as Account Admin: not possible once their address has an account."""
+    owner = email_owner(application.email)
+    if owner is not None:
+        raise DomainError(f"{application.email} is already a member of another company.")
 
 
 @side_effect("application.accept")

@@ -165,13 +165,9 @@ class CompanyUser(CompanyOwned, db.Model):
 
 
 def builtin_roles() -> dict[str, Role]:
-    """The built-in roles by key, created on first use with their default permissions."""
+    """The built-in roles by key; the migrations ship them with their permissions."""
     found = {r.key: r for r in db.session.scalars(db.select(Role).where(Role.key.is_not(None)))}
-    for key, (name, perms) in BUILTIN_ROLES.items():
-        if key.value not in found:
-            role = Role(key=key.value, name=name)
-            role.grants = [RolePermission(permission=p.value) for p in sorted(perms, key=str)]
-            db.session.add(role)
-            found[key.value] = role
-    db.session.flush()
+    missing = sorted(key.value for key in BUILTIN_ROLES if key.value not in found)
+    if missing:
+        raise RuntimeError(f"built-in roles {missing} are missing: run `flask db upgrade`")
     return found

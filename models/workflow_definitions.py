@@ -20,6 +20,8 @@ from models.base import DomainError
 from models.operations import operation
 from models.permissions import Perm, StaffPerm
 from models.workflows import (
+    GUARDS,
+    RECIPIENTS,
     SIDE_EFFECTS,
     Workflow,
     WorkflowState,
@@ -31,24 +33,25 @@ KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 KEY_RULE = "lower-case letters, digits and underscores, starting with a letter"
 
 
-def subject_models(workflow_key: str) -> list[type]:
-    """The model classes whose ``state`` the workflow ``workflow_key`` drives."""
+def subject_models(subject_type: str) -> list[type]:
+    """The model classes whose rows workflows of ``subject_type`` drive."""
     found, pending = [], list(WorkflowSubject.__subclasses__())
     while pending:
         cls = pending.pop()
         pending.extend(cls.__subclasses__())
-        if getattr(cls, "workflow_key", "") == workflow_key and hasattr(cls, "__table__"):
+        if getattr(cls, "subject_type", "") == subject_type and hasattr(cls, "__table__"):
             found.append(cls)
     return found
 
 
-def subjects_in_state(workflow_key: str, state_key: str) -> int:
-    """How many subjects of the workflow are currently in ``state_key``."""
+def subjects_in_state(workflow: Workflow, state_key: str) -> int:
+    """How many subjects of this workflow are currently in ``state_key``."""
     return sum(
         db.session.scalar(
-            select(func.count()).select_from(model).where(model.state == state_key).execution_options(unscoped=True)
+            select(func.count()).select_from(model)
+            .where(model.workflow_id == workflow.id, model.state == state_key).execution_options(unscoped=True)
         )
-        for model in subject_models(workflow_key)
+        for model in subject_models(workflow.subject_type)
     )
 
 
@@ -121,7 +124,7 @@ def _check_removed_states(workflow: Workflow) -> None:
         )
         if used:
             raise DomainError(f"The state “{state.label}” is used by {used} transition(s); delete those first.", "states")
-        waiting = subjects_in_state(workflow.key, state.key)
+        waiting = subjects_in_state(workflow, state.key)
         if waiting:
             raise DomainError(f"{waiting} item(s) are in the state “{state.label}”; it cannot be deleted.", "states")
 
@@ -146,10 +149,18 @@ def check_transition(transition: WorkflowTransition, *, actor: Actor) -> None:
     if transition.side_effect and transition.side_effect not in SIDE_EFFECTS:
         known = ", ".join(sorted(SIDE_EFFECTS))
         raise DomainError(f"Unknown side effect “{transition.side_effect}”. Known: {known}.", "side_effect")
+    if transition.guard and transition.guard not in GUARDS:
+        raise DomainError(f"Unknown condition “{transition.guard}”. Known: {', '.join(sorted(GUARDS))}.", "guard")
+    unknown = [name for name in transition.recipient_names if name not in RECIPIENTS]
+    if unknown:
+        raise DomainError(f"Unknown recipients “{', '.join(unknown)}”. Known: {', '.join(sorted(RECIPIENTS))}.",
+                          "mail_to")
     if transition.mail_template and transition.mail_template not in mail_templates():
         raise DomainError(f"There is no mail template “{transition.mail_template}”.", "mail_template")
     if transition.mail_template and not (transition.mail_subject or "").strip():
         raise DomainError("A transition that sends mail needs a mail subject.", "mail_subject")
+    if transition.mail_template and not transition.recipient_names:
+        raise DomainError("Say who receives the transition's mail.", "mail_to")
     clash = next(
         (t for t in workflow.transitions
          if t is not transition and t.key == transition.key and t.from_state is transition.from_state),

@@ -1,41 +1,35 @@
-"""Workflows as data: states, transitions, reasons and history, one engine.
+"""Workflows as data: states, transitions, reasons and history.
 
-A workflow definition (company applications now; inquiries and quotes later) is
-stored in the database with its documented defaults and edited in the back
-office. ``transition(subject, key, actor=...)`` is the only way a subject's ``state``
-changes: it checks that the move exists from the current state and that the
-actor holds the permission the transition names, asks for a reason where the
-transition requires one, writes the history and runs the transition's side
-effect (registered in code under a name, e.g. ``application.accept``) and its
-mail.
+A workflow drives the ``state`` of its subjects (company applications now;
+inquiries, quotes and orders later). Each subject row names its workflow, so
+each inquiry type can have its own. Staff edit workflows in the back office;
+``models.workflow_definitions`` keeps an edited definition runnable and
+``models.workflow_engine`` moves subjects.
+
+What a transition does besides moving the state is code registered here under
+a name the definition stores: a side effect (``application.accept`` creates
+the company), a guard (a condition checked before the move) and mail
+recipients (``contact``, ``account_admins``, ``staff``).
 """
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Callable
 
-from sqlalchemy import (
-    Boolean,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    select,
-)
-from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from extensions import db
-from models.actors import Actor
-from models.base import DomainError, NotPermitted, UTCDateTime, utcnow
-from models.operations import operation
-from models.permissions import Perm, StaffPerm
+from models.base import UTCDateTime, enum_check, utcnow
 
 SIDE_EFFECTS: dict[str, Callable] = {}
+GUARDS: dict[str, Callable] = {}
+RECIPIENTS: dict[str, Callable] = {}
 
 
 def side_effect(name: str):
-    """Register code a transition can name as its side effect."""
+    """Register code a transition can name as its side effect: ``func(subject, *, actor, reason, comment)``."""
 
     def register(func):
         SIDE_EFFECTS[name] = func
@@ -44,12 +38,44 @@ def side_effect(name: str):
     return register
 
 
+def guard(name: str):
+    """Register a condition a transition can name: ``func(subject, *, actor)`` raises ``DomainError`` to refuse."""
+
+    def register(func):
+        GUARDS[name] = func
+        return func
+
+    return register
+
+
+def recipients(name: str):
+    """Register who a transition's mail can go to: ``func(subject, transition)`` returns e-mail addresses."""
+
+    def register(func):
+        RECIPIENTS[name] = func
+        return func
+
+    return register
+
+
+class Tone(str, enum.Enum):
+    """How a state looks on a badge, in both faces."""
+
+    NEUTRAL = "neutral"
+    INFO = "info"
+    PRIMARY = "primary"
+    SUCCESS = "success"
+    WARNING = "warning"
+    DANGER = "danger"
+
+
 class Workflow(db.Model):
     __tablename__ = "workflows"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    subject_type: Mapped[str] = mapped_column(String(40), index=True)  # what it drives: company_application, ...
 
     states: Mapped[list[WorkflowState]] = relationship(
         back_populates="workflow", order_by="WorkflowState.position", cascade="all, delete-orphan"
@@ -68,18 +94,26 @@ class Workflow(db.Model):
     def initial_state(self) -> WorkflowState:
         return next(s for s in self.states if s.initial)
 
+    def label_of(self, state_key: str) -> str:
+        state = self.state(state_key)
+        return state.label if state is not None else state_key
+
     def __str__(self) -> str:
         return self.name
 
 
 class WorkflowState(db.Model):
     __tablename__ = "workflow_states"
-    __table_args__ = (UniqueConstraint("workflow_id", "key", name="uq_workflow_state_key"),)
+    __table_args__ = (
+        UniqueConstraint("workflow_id", "key", name="uq_workflow_state_key"),
+        enum_check("tone", Tone, "tone"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workflow_id: Mapped[int] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(40))
     label: Mapped[str] = mapped_column(String(80))
+    tone: Mapped[str] = mapped_column(String(12), default=Tone.NEUTRAL.value)
     initial: Mapped[bool] = mapped_column(Boolean, default=False)
     final: Mapped[bool] = mapped_column(Boolean, default=False)
     position: Mapped[int] = mapped_column(Integer, default=0)
@@ -106,14 +140,20 @@ class WorkflowTransition(db.Model):
     to_state_id: Mapped[int] = mapped_column(ForeignKey("workflow_states.id", ondelete="CASCADE"))
     permission: Mapped[str] = mapped_column(String(40))
     requires_reason: Mapped[bool] = mapped_column(Boolean, default=False)
+    guard: Mapped[str] = mapped_column(String(60), default="")
     side_effect: Mapped[str] = mapped_column(String(60), default="")
     mail_template: Mapped[str] = mapped_column(String(60), default="")
     mail_subject: Mapped[str] = mapped_column(String(160), default="")
+    mail_to: Mapped[str] = mapped_column(String(200), default="")  # recipient names, comma-separated
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     workflow: Mapped[Workflow] = relationship(back_populates="transitions")
     from_state: Mapped[WorkflowState] = relationship(foreign_keys=[from_state_id], lazy="joined")
     to_state: Mapped[WorkflowState] = relationship(foreign_keys=[to_state_id], lazy="joined")
+
+    @property
+    def recipient_names(self) -> list[str]:
+        return [name.strip() for name in (self.mail_to or "").split(",") if name.strip()]
 
     def __str__(self) -> str:
         return f"{self.label}: {self.from_state} → {self.to_state}"
@@ -137,138 +177,46 @@ class WorkflowReason(db.Model):
 
 
 class WorkflowHistory(db.Model):
+    """One move of one subject; who made it is its audit event (one record of who acted)."""
+
     __tablename__ = "workflow_history"
+    __table_args__ = (Index("ix_workflow_history_subject", "subject_type", "subject_id", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    workflow_key: Mapped[str] = mapped_column(String(40))
+    workflow_id: Mapped[int] = mapped_column(ForeignKey("workflows.id"))
     subject_type: Mapped[str] = mapped_column(String(40))
-    subject_id: Mapped[int] = mapped_column(Integer, index=True)
+    subject_id: Mapped[int] = mapped_column(Integer)
     transition_key: Mapped[str] = mapped_column(String(40))
     from_state: Mapped[str] = mapped_column(String(40))
     to_state: Mapped[str] = mapped_column(String(40))
-    actor_kind: Mapped[str] = mapped_column(String(16))
-    actor_id: Mapped[int | None] = mapped_column(Integer)
-    actor_label: Mapped[str] = mapped_column(String(200))
     reason: Mapped[str] = mapped_column(String(160), default="")
     comment: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    audit_event_id: Mapped[int] = mapped_column(ForeignKey("audit_events.id"), index=True)
+
+    workflow: Mapped[Workflow] = relationship()
+    audit_event: Mapped["AuditEvent"] = relationship()  # noqa: F821
 
 
 class WorkflowSubject:
-    """Mixin for models whose ``state`` is driven by a workflow."""
+    """Mixin for rows whose ``state`` a workflow drives; each row names its workflow.
 
-    workflow_key: str = ""
+    A subclass sets ``subject_type`` (what its workflows drive), ``default_workflow``
+    (the key new rows start in) and ``subject_noun`` (how messages name a row).
+    """
 
-    def notification_email(self) -> str | None:
-        return None
+    subject_type: str = ""
+    default_workflow: str = ""
+    subject_noun: str = "item"
 
+    @declared_attr
+    def workflow_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("workflows.id"), index=True)
 
-def get_workflow(key: str) -> Workflow:
-    """The stored workflow ``key``, created from its shipped defaults on first use."""
-    workflow = db.session.scalar(
-        select(Workflow)
-        .where(Workflow.key == key)
-        .options(selectinload(Workflow.states), selectinload(Workflow.transitions), selectinload(Workflow.reasons))
-    )
-    if workflow is None:
-        from models.workflow_defaults import install_default
+    @declared_attr
+    def workflow(cls) -> Mapped[Workflow]:
+        return relationship(Workflow)
 
-        workflow = install_default(key)
-    return workflow
-
-
-def actor_may(actor: Actor, permission: str) -> bool:
-    """Whether ``actor`` holds the permission a transition names (staff or company)."""
-    if actor.is_system:
-        return True
-    for enum_cls in (StaffPerm, Perm):
-        try:
-            return actor.can(enum_cls(permission))
-        except (ValueError, TypeError):
-            continue
-    return False
-
-
-def available_transitions(subject, *, actor: Actor) -> list[WorkflowTransition]:
-    """The moves ``actor`` may fire from the subject's current state."""
-    workflow = get_workflow(subject.workflow_key)
-    return [
-        t
-        for t in workflow.transitions
-        if t.from_state.key == subject.state and actor_may(actor, t.permission)
-    ]
-
-
-@operation(per_transition=True)
-def transition(subject, key: str, *, actor: Actor, reason_id: int | None = None,
-               comment: str = "") -> WorkflowTransition:
-    """Move ``subject`` along transition ``key``; refuse moves that do not exist."""
-    workflow = get_workflow(subject.workflow_key)
-    transition = next(
-        (t for t in workflow.transitions if t.key == key and t.from_state.key == subject.state), None
-    )
-    if transition is None:
-        state = workflow.state(subject.state)
-        raise DomainError(f"“{key}” is not possible while the {workflow.name.lower()} is {state or subject.state}.")
-    if not actor_may(actor, transition.permission):
-        raise NotPermitted("Your roles do not allow this step.")
-    reason = _reason(workflow, transition, reason_id)
-    before = subject.state
-    subject.state = transition.to_state.key
-    db.session.add(
-        WorkflowHistory(
-            workflow_key=workflow.key,
-            subject_type=type(subject).__name__,
-            subject_id=subject.id,
-            transition_key=key,
-            from_state=before,
-            to_state=subject.state,
-            reason=reason.label if reason else "",
-            comment=(comment or "").strip(),
-            actor_kind=actor.kind.value, actor_id=actor.id, actor_label=actor.label,
-        )
-    )
-    if transition.side_effect:
-        SIDE_EFFECTS[transition.side_effect](subject, actor=actor, reason=reason, comment=comment)
-    _mail(subject, transition, reason, comment)
-    db.session.flush()
-    return transition
-
-
-def _reason(workflow, transition, reason_id):
-    if reason_id is None:
-        if transition.requires_reason:
-            raise DomainError("Pick a reason for this step.", "reason")
-        return None
-    reason = next((r for r in workflow.reasons if r.id == reason_id and r.active), None)
-    if reason is None:
-        raise DomainError("That reason is not in the list of reasons.", "reason")
-    return reason
-
-
-def _mail(subject, transition, reason, comment) -> None:
-    recipient = subject.notification_email()
-    if not transition.mail_template or not recipient:
-        return
-    from models.mail import queue_mail
-
-    queue_mail(
-        recipient,
-        transition.mail_template,
-        subject=transition.mail_subject or transition.label,
-        item=subject,
-        reason=reason.label if reason else "",
-        comment=comment,
-        state=transition.to_state.label,
-    )
-
-
-def history_of(subject) -> list[WorkflowHistory]:
-    return db.session.scalars(
-        select(WorkflowHistory)
-        .where(
-            WorkflowHistory.subject_type == type(subject).__name__,
-            WorkflowHistory.subject_id == subject.id,
-        )
-        .order_by(WorkflowHistory.at, WorkflowHistory.id)
-    ).all()
+    def contact_emails(self) -> list[str]:
+        """Who the ``contact`` recipients of a transition's mail are."""
+        return []

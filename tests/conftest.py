@@ -10,9 +10,10 @@ import re
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from app import create_app
+from cli import upgrade_database
 from extensions import db
 
 DEMO_PASSWORD = "atrium-demo"
@@ -33,8 +34,8 @@ TEST_CONFIG = {
 def app():
     app = create_app(TEST_CONFIG)
     with app.app_context():
-        db.drop_all()
-        db.create_all()
+        drop_everything()
+        upgrade_database()  # the schema and reference data exactly as an installation gets them
         from demo import seed_demo
 
         seed_demo()
@@ -47,7 +48,14 @@ def app():
     with app.app_context():
         db.session.remove()
         if db.engine.dialect.name != "sqlite":
-            db.drop_all()
+            drop_everything()
+
+
+def drop_everything() -> None:
+    """An empty database: the tables of the models and the migrations' own bookkeeping."""
+    db.drop_all()
+    db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    db.session.commit()
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,8 @@ import pytest
 from sqlalchemy import select
 
 from extensions import db
-from models.workflows import WorkflowState, WorkflowTransition, get_workflow
+from models.workflow_engine import get_workflow
+from models.workflows import WorkflowState, WorkflowTransition
 from tests import factories as f
 from tests.backoffice_forms import (
     TRANSITION,

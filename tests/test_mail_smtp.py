@@ -6,6 +6,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from app import create_app
+from cli import upgrade_database
 from extensions import db
 from jobs.queue import dispatch_ready
 from models.mail import OutboxMessage
@@ -22,7 +23,7 @@ def seeded_app(path, port: int):
     """A separate app on its own SQLite file with the demo data, jobs in process."""
     app = create_app(smtp_config(f"sqlite:///{path}", port, REDIS_URL=""))
     with app.app_context():
-        db.create_all()
+        upgrade_database()
         from demo import seed_demo
 
         seed_demo()

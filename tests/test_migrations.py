@@ -140,3 +140,84 @@ def test_existing_amounts_move_to_exact_money_with_their_data(tmp_path):
         assert db.session.scalar(select(CompanyUser.id).where(
             CompanyUser.budget_amount + CompanyUser.order_spend_limit == Decimal("0.30"))) == 1
         db.engine.dispose()
+
+
+def query(database: Path, sql: str) -> list[tuple]:
+    """The rows a SELECT gives on the SQLite file ``database``."""
+    engine = create_engine(f"sqlite:///{database}")
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(sql))]
+    finally:
+        engine.dispose()
+
+
+def test_built_in_roles_hold_the_permissions_the_code_declares(migrated):
+    """A permission added to a built-in role in models/permissions.py needs a migration that grants it."""
+    from models.permissions import BUILTIN_ROLES
+
+    rows = query(migrated, "SELECT r.key, p.permission FROM roles r JOIN role_permissions p ON p.role_id = r.id "
+                           "WHERE r.company_id IS NULL")
+    granted: dict[str, set[str]] = {}
+    for key, permission in rows:
+        granted.setdefault(key, set()).add(permission)
+    assert granted == {role.value: {p.value for p in perms} for role, (_, perms) in BUILTIN_ROLES.items()}
+
+
+def test_the_shipped_workflow_comes_with_the_migrations(migrated):
+    states = query(migrated, "SELECT s.key, s.tone, s.initial FROM workflow_states s JOIN workflows w "
+                             "ON w.id = s.workflow_id WHERE w.key = 'company_application' ORDER BY s.position")
+    steps = query(migrated, "SELECT key, guard, mail_to FROM workflow_transitions ORDER BY position")
+    assert states == [("new", "info", 1), ("on_hold", "warning", 0), ("accepted", "success", 0),
+                      ("rejected", "neutral", 0)]
+    assert ("accept", "application.contact_has_no_account", "") in steps and ("reject", "", "contact") in steps
+
+
+def test_applications_keep_their_state_and_history_when_workflows_move_onto_the_rows(tmp_path):
+    database = tmp_path / "before_workflow_rows.sqlite"
+    run_flask(database, "db", "upgrade", "3f6b0c9d2e11")
+    engine = create_engine(f"sqlite:///{database}")
+    with engine.begin() as connection:  # as the code of that time made them on first use
+        connection.execute(text(
+            "INSERT INTO shops (id, code, name, registration_mode, address_format, locale, currency, created_at) "
+            "VALUES (1, 'us', 'USA', 'application', 'us', 'en_US', 'USD', '2026-01-01 00:00:00')"))
+        connection.execute(text("INSERT INTO workflows (id, key, name) VALUES (7, 'company_application', "
+                                "'Company application')"))
+        connection.execute(text(
+            "INSERT INTO workflow_states (id, workflow_id, key, label, initial, final, position) VALUES "
+            "(1, 7, 'new', 'New', 1, 0, 0), (2, 7, 'on_hold', 'On hold', 0, 0, 1), "
+            "(3, 7, 'accepted', 'Accepted', 0, 1, 2), (4, 7, 'rejected', 'Rejected', 0, 1, 3)"))
+        connection.execute(text(
+            "INSERT INTO workflow_transitions (workflow_id, key, label, from_state_id, to_state_id, permission, "
+            "requires_reason, side_effect, mail_template, mail_subject, position) VALUES "
+            "(7, 'hold', 'Put on hold', 1, 2, 'manage_companies', 0, '', 'application_on_hold', 'On hold', 0), "
+            "(7, 'accept', 'Accept', 2, 3, 'manage_companies', 0, 'application.accept', '', '', 1)"))
+        connection.execute(text(
+            "INSERT INTO company_applications (id, shop_id, company_name, vat_id, first_name, last_name, email, "
+            "phone, line1, line2, postal_code, city, country, state, created_at) VALUES (3, 1, 'Umbrella', '', "
+            "'Uma', 'U', 'uma@umbrella.example', '', '1 Street', '', '10001', 'New York', 'US', 'on_hold', "
+            "'2026-01-02 00:00:00')"))
+        connection.execute(text(
+            "INSERT INTO workflow_history (workflow_key, subject_type, subject_id, transition_key, from_state, "
+            "to_state, actor_kind, actor_id, actor_label, reason, comment, at) VALUES ('company_application', "
+            "'CompanyApplication', 3, 'hold', 'new', 'on_hold', 'staff', 1, 'Ada <ada@atrium.example>', '', "
+            "'Checking', '2026-01-03 00:00:00')"))
+    engine.dispose()
+    run_flask(database, "db", "upgrade")
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": f"sqlite:///{database}",
+                      "REDIS_URL": "", "MAIL_SERVER": ""})
+    with app.app_context():
+        from models.applications import CompanyApplication
+        from models.workflow_engine import available_transitions, history_of
+
+        application = db.session.get(CompanyApplication, 3)
+        assert (application.workflow.key, application.state) == ("company_application", "on_hold")
+        [entry] = history_of(application)
+        assert (entry.from_state, entry.to_state, entry.comment) == ("new", "on_hold", "Checking")
+        assert entry.audit_event.actor_label == "Ada <ada@atrium.example>"
+        assert entry.audit_event.details["after"] == "On hold"
+        assert application.workflow.state("on_hold").tone == "warning"
+        from models.actors import SYSTEM
+
+        assert [t.key for t in available_transitions(application, actor=SYSTEM)] == ["accept"]
+        db.engine.dispose()

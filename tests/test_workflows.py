@@ -8,14 +8,8 @@ from models.base import DomainError, NotPermitted
 from models.invitations import Invitation
 from models.mail import OutboxMessage
 from models.staff import StaffUser
-from models.workflows import (
-    WorkflowState,
-    WorkflowTransition,
-    available_transitions,
-    get_workflow,
-    history_of,
-    transition,
-)
+from models.workflow_engine import available_transitions, get_workflow, history_of, transition
+from models.workflows import WorkflowState, WorkflowTransition
 from tests import factories as f
 
 APPLICATION = {

@@ -1,0 +1,195 @@
+"""The one engine that moves workflow subjects: ``transition(subject, key, actor=...)``.
+
+It reads the subject's own workflow, refuses a move that does not exist from
+the current state, that the actor's roles do not allow or that a guard
+refuses, asks for a reason where the transition requires one, and then moves
+the state with a conditional UPDATE (``... WHERE state = <the state it read>``):
+of two people moving one subject at the same moment exactly one wins, and the
+other hears what it was moved to. The move is recorded once, as an audit event
+that the subject's history points at; then the side effect runs and the mail
+goes to the transition's recipients.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from extensions import db
+from models.actors import Actor
+from models.audit import record
+from models.base import DomainError, NotPermitted
+from models.mail import queue_mail
+from models.operations import operation
+from models.permissions import Perm, StaffPerm
+from models.workflows import (
+    GUARDS,
+    RECIPIENTS,
+    SIDE_EFFECTS,
+    Workflow,
+    WorkflowHistory,
+    WorkflowSubject,
+    WorkflowTransition,
+    recipients,
+)
+
+
+def _loaded(query):
+    return db.session.scalar(query.options(
+        selectinload(Workflow.states), selectinload(Workflow.transitions), selectinload(Workflow.reasons)))
+
+
+def get_workflow(key: str) -> Workflow:
+    """The workflow stored under ``key`` (shipped by the migrations, edited by staff)."""
+    workflow = _loaded(select(Workflow).where(Workflow.key == key))
+    if workflow is None:
+        raise DomainError(f"The workflow “{key}” is not set up; run the database migrations.")
+    return workflow
+
+
+def workflow_of(subject: WorkflowSubject) -> Workflow:
+    """The workflow this subject row names, with its states, transitions and reasons."""
+    return _loaded(select(Workflow).where(Workflow.id == subject.workflow_id))
+
+
+def workflows_for(subject_type: str) -> list[Workflow]:
+    """Every workflow that drives subjects of a kind (e.g. one per inquiry type)."""
+    return db.session.scalars(
+        select(Workflow).where(Workflow.subject_type == subject_type).order_by(Workflow.id)
+        .options(selectinload(Workflow.states))
+    ).all()
+
+
+def start(subject: WorkflowSubject, workflow: Workflow | None = None) -> None:
+    """Put a new subject into its workflow's initial state (the class's default workflow unless given)."""
+    workflow = workflow or get_workflow(subject.default_workflow)
+    subject.workflow, subject.workflow_id = workflow, workflow.id
+    subject.state = workflow.initial_state.key
+
+
+def actor_may(actor: Actor, permission: str) -> bool:
+    """Whether ``actor`` holds the permission a transition names (staff or company)."""
+    if actor.is_system:
+        return True
+    for enum_cls in (StaffPerm, Perm):
+        try:
+            return actor.can(enum_cls(permission))
+        except (ValueError, TypeError):
+            continue
+    return False
+
+
+def available_transitions(subject: WorkflowSubject, *, actor: Actor) -> list[WorkflowTransition]:
+    """The moves ``actor`` may fire from the subject's current state."""
+    return [t for t in workflow_of(subject).transitions
+            if t.from_state.key == subject.state and actor_may(actor, t.permission)]
+
+
+@operation(per_transition=True)
+def transition(subject: WorkflowSubject, key: str, *, actor: Actor, reason_id: int | None = None,
+               comment: str = "", expected_state: str | None = None) -> WorkflowTransition:
+    """Move ``subject`` along the transition ``key`` of its workflow (see the module docstring).
+
+    ``expected_state`` is the state the person saw; if the subject has moved on
+    since, nothing happens and they are told where it is now.
+    """
+    workflow = workflow_of(subject)
+    noun = subject.subject_noun
+    if expected_state is not None and expected_state != subject.state:
+        raise DomainError(f"This {noun} was already moved to {workflow.label_of(subject.state)} by someone else; "
+                          "nothing was changed.")
+    current = workflow.state(subject.state)
+    if current is None:
+        raise DomainError(f"This {noun} is in a state its workflow no longer has; ask an administrator to move it.")
+    move = next((t for t in workflow.transitions if t.key == key and t.from_state_id == current.id), None)
+    if move is None:  # also a step that an edit of the workflow removed or moved since the page was shown
+        raise DomainError(f"“{key}” is not possible while the {workflow.name.lower()} is {current.label}.")
+    if not actor_may(actor, move.permission):
+        raise NotPermitted("Your roles do not allow this step.")
+    if move.guard:
+        GUARDS[move.guard](subject, actor=actor)
+    reason = _reason(workflow, move, reason_id)
+    _move(subject, workflow, current.key, move.to_state.key)
+    event = record(actor, "workflow.moved", company_id=getattr(subject, "company_id", None), target=subject,
+                   workflow=workflow.name, step=move.label, before=current.label, after=move.to_state.label,
+                   reason=reason.label if reason else "")
+    db.session.add(WorkflowHistory(
+        workflow=workflow, subject_type=subject.subject_type, subject_id=subject.id, transition_key=key,
+        from_state=current.key, to_state=move.to_state.key, reason=reason.label if reason else "",
+        comment=(comment or "").strip(), audit_event=event,
+    ))
+    if move.side_effect:
+        SIDE_EFFECTS[move.side_effect](subject, actor=actor, reason=reason, comment=comment)
+    _mail(subject, move, reason, comment)
+    db.session.flush()
+    return move
+
+
+def _move(subject, workflow: Workflow, before: str, after: str) -> None:
+    """Change the state only if it is still ``before``; the loser of a race is told where it went."""
+    model = type(subject)
+    moved = db.session.execute(
+        update(model).where(model.id == subject.id, model.state == before).values(state=after)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        now = db.session.scalar(select(model.state).where(model.id == subject.id))
+        raise DomainError(f"This {subject.subject_noun} was already moved to {workflow.label_of(now)} by someone "
+                          "else a moment ago; nothing was changed.")
+    set_committed_value(subject, "state", after)
+
+
+def _reason(workflow: Workflow, move: WorkflowTransition, reason_id: int | None):
+    if reason_id is None:
+        if move.requires_reason:
+            raise DomainError("Pick a reason for this step.", "reason")
+        return None
+    reason = next((r for r in workflow.reasons if r.id == reason_id and r.active), None)
+    if reason is None:
+        raise DomainError("That reason is not in the list of reasons.", "reason")
+    return reason
+
+
+def _mail(subject, move: WorkflowTransition, reason, comment) -> None:
+    if not move.mail_template:
+        return
+    addresses = []
+    for name in move.recipient_names:
+        addresses += [a for a in RECIPIENTS[name](subject, move) if a and a not in addresses]
+    for address in addresses:
+        queue_mail(address, move.mail_template, subject=move.mail_subject or move.label, item=subject,
+                   reason=reason.label if reason else "", comment=comment, state=move.to_state.label)
+
+
+def history_of(subject: WorkflowSubject) -> list[WorkflowHistory]:
+    """Every move of the subject, oldest first, with who made it."""
+    return db.session.scalars(
+        select(WorkflowHistory)
+        .where(WorkflowHistory.subject_type == subject.subject_type, WorkflowHistory.subject_id == subject.id)
+        .options(joinedload(WorkflowHistory.audit_event))
+        .order_by(WorkflowHistory.at, WorkflowHistory.id)
+    ).all()
+
+
+@recipients("contact")
+def _contact(subject, move) -> list[str]:
+    """The subject's contact person (an application's applicant, an inquiry's author)."""
+    return subject.contact_emails()
+
+
+@recipients("account_admins")
+def _account_admins(subject, move) -> list[str]:
+    """The active Account Admins of the subject's company."""
+    from models.companies import account_admins
+
+    company_id = getattr(subject, "company_id", None)
+    return [u.email for u in account_admins(company_id)] if company_id else []
+
+
+@recipients("staff")
+def _staff(subject, move) -> list[str]:
+    """Active staff who may fire the transition (those who work such subjects)."""
+    from models.staff import StaffUser
+
+    staff = db.session.scalars(select(StaffUser).where(StaffUser.active.is_(True))).all()
+    return [s.email for s in staff if actor_may(Actor.for_staff(s), move.permission)]

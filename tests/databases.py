@@ -1,0 +1,55 @@
+"""Databases of their own for tests that need real commits seen by other threads or processes.
+
+The suite's own database rolls every test back on one connection, so two
+threads could never race there. ``shared_app`` gives an app on a database of its
+own, built by the migrations: a SQLite file, or a new PostgreSQL database when
+the suite runs on PostgreSQL (``TEST_DATABASE_URL``); it is dropped afterwards.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from cli import upgrade_database
+from extensions import db
+from tests.conftest import TEST_CONFIG
+
+
+@contextmanager
+def own_database(tmp_path):
+    """The URL of an empty database nobody else uses."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{tmp_path / 'own.sqlite'}"
+        return
+    url = make_url(base).set(drivername="postgresql+psycopg")
+    name = f"atrium_own_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
+def shared_app(tmp_path, **config):
+    """An app on its own migrated database; its sessions commit for real."""
+    with own_database(tmp_path) as url:
+        app = create_app(dict(TEST_CONFIG, DATABASE_URL=url, **config))
+        with app.app_context():
+            upgrade_database()
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()

@@ -1,0 +1,133 @@
+"""Two people doing the same thing at the same moment: exactly one wins, the other is told, no rule breaks.
+
+Each test runs on a database of its own with real commits (``tests.databases``):
+a SQLite file under ``make test``, a fresh PostgreSQL database under ``make
+test-services``. Threads meet at a barrier and then act at once.
+"""
+from __future__ import annotations
+
+import re
+import threading
+
+from sqlalchemy import func, select
+
+from extensions import db
+from models.actors import Actor
+from models.applications import CompanyApplication, submit_application
+from models.auth import hash_password
+from models.base import DomainError
+from models.companies import Company
+from models.invitations import Invitation
+from models.shops import RegistrationMode, Shop
+from models.staff import StaffUser
+from models.workflow_engine import transition
+from models.workflows import WorkflowHistory
+from tests.conftest import DEMO_PASSWORD, csrf_token
+from tests.databases import shared_app
+
+APPLICATION = {
+    "company_name": "Hooli", "first_name": "Gavin", "last_name": "Belson", "email": "gavin@hooli.example",
+    "line1": "1 Hooli Way", "postal_code": "94043", "city": "Mountain View", "country": "US",
+}
+STAFF = ("ada@atrium.example", "sam@atrium.example")
+
+
+def _an_application_and_two_clerks(app) -> int:
+    with app.app_context():
+        shop = Shop(code="us", name="Atrium USA", registration_mode=RegistrationMode.APPLICATION.value,
+                    locale="en_US", currency="USD")
+        for email in STAFF:
+            clerk = StaffUser(email=email, name=email.split("@")[0].title(), password_hash=hash_password(DEMO_PASSWORD))
+            clerk.roles = ["administrator"]
+            db.session.add(clerk)
+        db.session.add(shop)
+        db.session.flush()
+        application = submit_application(shop, dict(APPLICATION))
+        db.session.commit()
+        return application.id
+
+
+def _at_once(work, count: int = 2) -> list:
+    """Run ``work(i)`` in ``count`` threads that start together; each result or the exception it raised."""
+    barrier, results = threading.Barrier(count), [None] * count
+
+    def run(i):
+        barrier.wait()
+        try:
+            results[i] = work(i)
+        except Exception as error:  # noqa: BLE001 - the test inspects what each side got
+            results[i] = error
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def _one_company_one_invitation_one_move(app, application_id: int) -> None:
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Company.id)).where(Company.name == "Hooli")) == 1
+        assert db.session.scalar(select(func.count(Invitation.id)).where(
+            Invitation.email == "gavin@hooli.example")) == 1
+        assert db.session.scalar(select(func.count(WorkflowHistory.id)).where(
+            WorkflowHistory.subject_id == application_id)) == 1
+        assert db.session.get(CompanyApplication, application_id).state == "accepted"
+
+
+def test_two_clerks_accepting_one_application_at_once_make_one_company(tmp_path):
+    with shared_app(tmp_path) as app:
+        application_id = _an_application_and_two_clerks(app)
+
+        def accept(i):
+            with app.app_context():
+                try:
+                    clerk = db.session.scalar(select(StaffUser).where(StaffUser.email == STAFF[i]))
+                    application = db.session.get(CompanyApplication, application_id)
+                    moved = transition(application, "accept", actor=Actor.for_staff(clerk), expected_state="new")
+                    db.session.commit()
+                    return moved
+                finally:
+                    db.session.remove()
+
+        results = _at_once(accept)
+        refused = [r for r in results if isinstance(r, DomainError)]
+        assert len(refused) == 1 and len(results) - len(refused) == 1, results
+        assert "was already moved to Accepted by someone else" in refused[0].message
+        _one_company_one_invitation_one_move(app, application_id)
+
+
+def _signed_in_clerk(app, email: str):
+    client = app.test_client()
+    page = client.get("/admin/login/").get_data(as_text=True)
+    response = client.post("/admin/login/", data={"email": email, "password": DEMO_PASSWORD,
+                                                  "csrf_token": csrf_token(page)})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    return client
+
+
+def _flashes(html: str) -> list[str]:
+    return [re.sub(r"<[^>]+>|\s+", " ", m).replace("×", "").strip()
+            for m in re.findall(r'<div class="alert[^"]*"[^>]*>(.*?)</div>', html, re.S)]
+
+
+def test_two_accept_clicks_at_once_through_the_back_office_make_one_company(tmp_path):
+    """The same race through real requests: the edge, the engine and the database together."""
+    with shared_app(tmp_path) as app:
+        application_id = _an_application_and_two_clerks(app)
+        clients = [_signed_in_clerk(app, email) for email in STAFF]
+        pages = [c.get(f"/admin/applications/details/?id={application_id}").get_data(as_text=True) for c in clients]
+        forms = [{"csrf_token": csrf_token(page), "id": str(application_id), "transition": "accept", "state": "new"}
+                 for page in pages]
+
+        def click(i):
+            response = clients[i].post("/admin/applications/transition/", data=forms[i])
+            assert response.status_code == 302
+            return _flashes(clients[i].get(response.location).get_data(as_text=True))
+
+        results = _at_once(click)
+        said = sorted(" ".join(flashes) for flashes in results)
+        assert any("Accept: Hooli (Gavin Belson) is now Accepted." in s for s in said), said
+        assert any("This application was already moved to Accepted by someone else" in s for s in said), said
+        _one_company_one_invitation_one_move(app, application_id)
