@@ -5,10 +5,11 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_mail import Message
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from extensions import db, mail
 from jobs.queue import enqueue, with_app_context
+from jobs.runner import job
 from models.base import utcnow
 from models.mail import MailState, OutboxMessage
 
@@ -37,13 +38,39 @@ def _send_smtp(message: OutboxMessage) -> None:
     mail.send(outgoing)
 
 
+@job
+@with_app_context
+def deliver_mails(message_ids: list[int]) -> int:
+    """Deliver a batch of outbox messages (the follow-up that the transaction writing them asked for).
+
+    Without MAIL_SERVER the outbox is the destination: one UPDATE marks the whole
+    batch delivered there. With SMTP each message is sent and committed on its
+    own, so a failure part-way keeps what went out; the failure is raised so the
+    follow-up is retried, and the retry skips what was sent.
+    """
+    if not current_app.config.get("MAIL_SERVER"):
+        done = db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(message_ids), OutboxMessage.state == MailState.PENDING.value)
+            .values(state=MailState.SENT.value, transport="outbox", attempts=OutboxMessage.attempts + 1,
+                    sent_at=utcnow(), last_error="")
+            .execution_options(synchronize_session=False)
+        )
+        return done.rowcount
+    return sum(_deliver_one(message_id) == "sent" for message_id in message_ids)
+
+
 @with_app_context
 def deliver_mail(message_id: int) -> str:
-    """Send one outbox message, once.
+    """Send one outbox message, once (the periodic re-send uses it)."""
+    return _deliver_one(message_id)
 
-    Without MAIL_SERVER the outbox is the destination: the message is marked
-    delivered there and the back office shows it. A failure is recorded on the row
-    and re-raised so that RQ retries; the periodic re-send covers the rest.
+
+def _deliver_one(message_id: int) -> str:
+    """Send one message unless it is sent or another worker has it; commit its outcome.
+
+    A failure is recorded on the row and re-raised so that it is retried; the
+    periodic re-send covers the rest.
     """
     message = _lock_pending(message_id)
     if message is None:

@@ -5,9 +5,11 @@ periodic`` runs them (the scheduler runs the delayed retries). Without it (the
 embedded default), the same jobs run in process through RQ's synchronous mode on
 a fake Redis, right after the request or command that queued them.
 
-Jobs are queued *after the commit* of the transaction that caused them, with ids
-as arguments: ``enqueue_after_commit`` records the job on the session, the
-session's commit hands it over, a rollback drops it.
+Operations ask for jobs with ``models.followups.request_job``: a row written in
+their transaction. Once it commits, the follow-ups go to RQ here: at once with
+Redis (``after_commit``), or when the session is free again in process
+(``dispatch_ready``, called by the request edge, the CLI and the job runner).
+If Redis is down, the rows stay pending and the sweep sends them later.
 """
 from __future__ import annotations
 
@@ -19,10 +21,11 @@ from rq import Queue, Retry
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from models.followups import take_committed
+
 QUEUE_NAMES = ("emails", "default", "periodic")
-PENDING_KEY = "jobs_pending"
-READY_KEY = "jobs_ready"
 DEFAULT_RETRY = {"max": 3, "interval": [10, 60, 300]}
+RUNNER = "jobs.runner.run_follow_up"
 
 log = logging.getLogger(__name__)
 
@@ -51,62 +54,48 @@ def is_in_process() -> bool:
     return not get_queue("default").is_async
 
 
-def enqueue(queue_name: str, func_path: str, *args, retry: dict | None = None):
-    """Put a job on a queue now (use ``enqueue_after_commit`` inside a transaction)."""
+def enqueue(queue_name: str, func_path: str, *args, retry: dict | None = None, job_id: str | None = None):
+    """Put a job on a queue now (operations use ``request_job`` inside their transaction instead)."""
     retry = retry or DEFAULT_RETRY
     return get_queue(queue_name).enqueue(
-        func_path, *args, retry=Retry(max=retry["max"], interval=retry["interval"])
+        func_path, *args, retry=Retry(max=retry["max"], interval=retry["interval"]), job_id=job_id
     )
 
 
-def enqueue_after_commit(queue_name: str, func_path: str, *args) -> None:
-    """Queue a job once the current transaction of ``db.session`` commits."""
-    from extensions import db
-
-    db.session.info.setdefault(PENDING_KEY, []).append((queue_name, func_path, args))
+def send_follow_up(follow_up_id: int, queue_name: str) -> bool:
+    """Put one follow-up on its queue; False (and a log line) if the queue cannot take it now."""
+    try:
+        enqueue(queue_name, RUNNER, follow_up_id, job_id=f"follow-up-{follow_up_id}")
+    except Exception:  # Redis down: the row stays pending and the sweep sends it again
+        log.exception("could not queue follow-up %s on %s", follow_up_id, queue_name)
+        return False
+    return True
 
 
 def dispatch_ready(session=None) -> int:
-    """Enqueue the jobs whose transactions have committed; returns how many."""
+    """Queue the follow-ups whose transactions have committed; returns how many."""
     from extensions import db
 
     session = session or db.session
     count = 0
-    # Jobs run in process may commit and queue further jobs: loop until none are left.
-    while session.info.get(READY_KEY):
-        ready, session.info[READY_KEY] = session.info[READY_KEY], []
-        for queue_name, func_path, args in ready:
-            try:
-                enqueue(queue_name, func_path, *args)
-            except Exception:  # the periodic re-send picks up anything left behind
-                log.exception("could not enqueue %s%r", func_path, args)
+    # Jobs run in process may commit and ask for further jobs: loop until none are left.
+    while ready := take_committed(session):
+        for follow_up_id, queue_name in ready:
+            send_follow_up(follow_up_id, queue_name)
             count += 1
     return count
 
 
 @event.listens_for(Session, "after_commit")
 def _hand_over_on_commit(session) -> None:
-    pending = session.info.pop(PENDING_KEY, [])
-    if not pending:
-        return
-    session.info.setdefault(READY_KEY, []).extend(pending)
-    # Redis can take the jobs at once; in-process jobs wait until the session is free.
+    """With Redis, committed follow-ups go out at once; in process they wait until the session is free."""
     if has_app_context() and not is_in_process():
-        ready, session.info[READY_KEY] = session.info[READY_KEY], []
-        for queue_name, func_path, args in ready:
-            try:
-                enqueue(queue_name, func_path, *args)
-            except Exception:
-                log.exception("could not enqueue %s%r", func_path, args)
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop_on_rollback(session) -> None:
-    session.info.pop(PENDING_KEY, None)
+        for follow_up_id, queue_name in take_committed(session):
+            send_follow_up(follow_up_id, queue_name)
 
 
 def with_app_context(func):
-    """Run a job inside an app context: the current one, or one made for the worker."""
+    """Run a job inside an app context: the current one, or the worker's (built once per process)."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -114,15 +103,13 @@ def with_app_context(func):
             return func(*args, **kwargs)
         app = _worker_app()
         with app.app_context():
+            from extensions import db
+
             try:
                 result = func(*args, **kwargs)
-                from extensions import db
-
                 dispatch_ready(db.session)
                 return result
             finally:
-                from extensions import db
-
                 db.session.remove()
 
     return wrapper

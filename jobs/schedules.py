@@ -14,6 +14,7 @@ class Schedule:
 
 
 SCHEDULES: tuple[Schedule, ...] = (
+    Schedule("jobs.runner.sweep_follow_ups", "periodic", interval=300),
     Schedule("jobs.mail.resend_pending_mail", "periodic", interval=300),
     Schedule("jobs.maintenance.purge_expired_security_rows", "periodic", cron="17 3 * * *"),
 )

@@ -7,6 +7,7 @@ from models.attributes import AttributeDefinition, AttributeValue, ShopAttribute
 from models.audit import AuditEvent  # noqa: F401
 from models.auth import LoginFailure, PasswordResetToken  # noqa: F401
 from models.companies import Address, BusinessUnit, Company  # noqa: F401
+from models.followups import FollowUp  # noqa: F401
 from models.invitations import Invitation  # noqa: F401
 from models.mail import OutboxMessage  # noqa: F401
 from models.shops import Shop, ShopAddress, ShopAssignment, ShopCustomerSetting  # noqa: F401

@@ -16,11 +16,13 @@ from models.actors import VISITOR, Actor
 from models.audit import record
 from models.base import DomainError, UTCDateTime, utcnow
 from models.companies import Address, AddressKind, BusinessUnit, Company, CompanyStatus
+from models.invitations import issue_invitation
 from models.mail import queue_mail
 from models.members import check_email, email_owner
 from models.operations import operation, part_of_operation
 from models.permissions import BuiltinRole, StaffPerm
 from models.shops import Shop
+from models.staff import StaffUser
 from models.users import builtin_roles
 from models.workflow_engine import start
 from models.workflows import WorkflowState, WorkflowSubject, guard, side_effect
@@ -118,8 +120,6 @@ def open_application(email: str) -> CompanyApplication | None:
 
 def notify_staff(perm: StaffPerm, template: str, subject: str, **context) -> None:
     """Mail every active staff user who holds ``perm``."""
-    from models.staff import StaffUser
-
     for staff in db.session.scalars(select(StaffUser).where(StaffUser.active.is_(True))).all():
         if staff.can(perm):
             queue_mail(staff.email, template, subject=subject, staff=staff, **context)
@@ -137,8 +137,6 @@ def contact_has_no_account(application: CompanyApplication, *, actor: Actor) -> 
 @part_of_operation
 def accept_application(application: CompanyApplication, *, actor: Actor, **_) -> Company:
     """Create the company (active) with its billing address and invite the contact as Account Admin."""
-    from models.invitations import issue_invitation
-
     company = Company(
         name=application.company_name, vat_id=application.vat_id or None,
         shop=application.shop, status=CompanyStatus.ACTIVE.value,

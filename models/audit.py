@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, or_, select
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, insert, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db
@@ -50,6 +50,15 @@ def record(actor: Actor, action: str, *, company_id=None, target=None, **details
     )
     db.session.add(event)
     return event
+
+
+def record_many(actor: Actor, action: str, *, company_id, targets, **details) -> None:
+    """One audit row per target in a single statement (bulk work: an invitation list)."""
+    rows = [dict(at=utcnow(), company_id=company_id, action=action, target_type=type(target).__name__,
+                 target_id=target.id, target_label=str(target)[:200], details=details, **actor.audit_fields())
+            for target in targets]
+    if rows:
+        db.session.execute(insert(AuditEvent), rows)
 
 
 #: audit log filter: kind of record → label

@@ -16,7 +16,7 @@ from models.mail import queue_mail
 from models.money import Amount, Money, check_limit
 from models.operations import operation
 from models.permissions import BuiltinRole, Perm, StaffPerm
-from models.scoping import CompanyOwned
+from models.scoping import CompanyOwned, CompanyRow
 from models.shops import Shop
 from models.users import CompanyUser, Role
 
@@ -32,13 +32,12 @@ class AddressKind(str, enum.Enum):
     SHIPPING = "shipping"
 
 
-class Company(db.Model):
+class Company(CompanyRow, db.Model):
     """A customer organisation."""
 
     __tablename__ = "companies"
     __table_args__ = (enum_check("status", CompanyStatus, "status"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(160))
     status: Mapped[str] = mapped_column(String(16), default=CompanyStatus.ACTIVE.value)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))

@@ -1,23 +1,29 @@
 """The mail outbox: mail is written in the same transaction as its cause.
 
-``queue_mail`` renders the paired templates ``mail/NAME.txt`` and
-``mail/NAME.html`` into an outbox row and arranges for the delivery job to be
-enqueued once the transaction commits. If the transaction rolls back, neither
-the row nor the job exists. Delivery is idempotent (see ``jobs.mail``).
+``queue_mail`` (one) and ``queue_mails`` (many, set-based) render the paired
+templates ``mail/NAME.txt`` and ``mail/NAME.html`` into outbox rows. When the
+transaction commits, their delivery is requested as follow-up jobs of up to
+``DELIVERY_BATCH`` messages (``models.followups``); if it rolls back, neither
+the rows nor the jobs exist. Delivery is idempotent (``jobs.mail``).
 """
 from __future__ import annotations
 
 import enum
 import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app, render_template
-from sqlalchemy import Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Integer, String, Text, event, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from extensions import db
-from jobs.queue import enqueue_after_commit
 from models.base import UTCDateTime, enum_check, utcnow
+from models.followups import request_job
+
+DELIVERY_BATCH = 100
+UNSENT_KEY = "mail_to_deliver"
 
 
 class MailState(str, enum.Enum):
@@ -32,7 +38,7 @@ class OutboxMessage(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(
-        String(120), unique=True, default=lambda: uuid.uuid4().hex
+        String(120), unique=True, default=lambda: uuid.uuid4().hex, insert_sentinel=True
     )
     recipient: Mapped[str] = mapped_column(String(254), index=True)
     template: Mapped[str] = mapped_column(String(80))
@@ -50,36 +56,76 @@ class OutboxMessage(db.Model):
         return f"{self.subject} → {self.recipient}"
 
 
-def _render(template: str, context: dict) -> tuple[str, str]:
-    text = render_template(f"mail/{template}.txt", **context)
-    html = render_template(f"mail/{template}.html", **context)
-    return text, html
+@dataclass
+class Mail:
+    """One mail to write: to whom, which template, the subject line, what the template needs."""
+
+    recipient: str
+    template: str
+    subject: str
+    context: dict = field(default_factory=dict)
+
+
+@contextmanager
+def mail_rendering():
+    """Render mail on PUBLIC_URL, never on the host a request came in by (one context for many mails)."""
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+        yield
 
 
 def render_mail(template: str, context: dict) -> tuple[str, str]:
-    """Render both parts; links are always built on PUBLIC_URL, never on the host a request came in by."""
-    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+    """The text and HTML parts of a mail."""
+    with mail_rendering():
         return _render(template, context)
 
 
-def queue_mail(recipient: str, template: str, *, subject: str, key: str | None = None, **context):
-    """Write a mail to the outbox and deliver it after the commit.
+def _render(template: str, context: dict) -> tuple[str, str]:
+    return render_template(f"mail/{template}.txt", **context), render_template(f"mail/{template}.html", **context)
+
+
+def one_line(text: str) -> str:
+    """A header value: no line breaks (a name with CR/LF must not stop or forge a mail header)."""
+    return " ".join(str(text).split())
+
+
+def queue_mails(mails: list[Mail]) -> list[OutboxMessage]:
+    """Write many mails to the outbox in a constant number of statements; delivered after the commit."""
+    messages = []
+    with mail_rendering():
+        for mail in mails:
+            subject = one_line(mail.subject)[:200]
+            text, html = _render(mail.template, dict(mail.context, subject=subject))
+            messages.append(OutboxMessage(recipient=one_line(mail.recipient), template=mail.template,
+                                          subject=subject, body_text=text, body_html=html))
+    db.session.add_all(messages)
+    db.session.flush()
+    db.session.info.setdefault(UNSENT_KEY, []).extend(m.id for m in messages)
+    return messages
+
+
+def queue_mail(recipient: str, template: str, *, subject: str, key: str | None = None, **context) -> OutboxMessage:
+    """Write one mail to the outbox; it is delivered after the commit.
 
     ``key`` makes the mail idempotent: queueing the same key twice keeps one mail.
     """
     if key is not None:
-        existing = db.session.scalar(
-            db.select(OutboxMessage).where(OutboxMessage.idempotency_key == key)
-        )
+        existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
         if existing is not None:
             return existing
-    text, html = render_mail(template, dict(context, subject=subject))
-    message = OutboxMessage(
-        recipient=recipient, template=template, subject=subject, body_text=text, body_html=html
-    )
+    [message] = queue_mails([Mail(recipient, template, subject, context)])
     if key is not None:
         message.idempotency_key = key
-    db.session.add(message)
-    db.session.flush()
-    enqueue_after_commit("emails", "jobs.mail.deliver_mail", message.id)
     return message
+
+
+@event.listens_for(Session, "before_commit")
+def _ask_for_delivery(session) -> None:
+    """The transaction that wrote mail also records the jobs that deliver it, in batches."""
+    unsent = session.info.pop(UNSENT_KEY, [])
+    for start in range(0, len(unsent), DELIVERY_BATCH):
+        request_job("emails", "jobs.mail.deliver_mails", unsent[start:start + DELIVERY_BATCH])
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_unsent(session) -> None:
+    session.info.pop(UNSENT_KEY, None)

@@ -27,6 +27,18 @@ class CompanyOwned:
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
 
 
+class CompanyRow:
+    """Mixin for the company table itself: a scoped session sees its own company only."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class SharedOrCompanyOwned:
+    """Mixin for rows that are shared (``company_id`` NULL, e.g. built-in roles) or one company's."""
+
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
+
+
 def scope_to_company(session, company_id: int | None) -> None:
     """Limit what ``session`` can read to one company (None lifts the limit)."""
     if company_id is None:
@@ -46,16 +58,13 @@ def _limit_to_company(state: ORMExecuteState) -> None:
         return
     if state.execution_options.get("unscoped"):
         return
-    from models.companies import Company
-    from models.users import Role
-
     state.statement = state.statement.options(
         with_loader_criteria(
             CompanyOwned, lambda cls: cls.company_id == company_id, include_aliases=True
         ),
-        with_loader_criteria(Company, lambda cls: cls.id == company_id, include_aliases=True),
+        with_loader_criteria(CompanyRow, lambda cls: cls.id == company_id, include_aliases=True),
         with_loader_criteria(
-            Role,
+            SharedOrCompanyOwned,
             lambda cls: or_(cls.company_id == company_id, cls.company_id.is_(None)),
             include_aliases=True,
         ),

@@ -21,7 +21,7 @@ from extensions import db
 from models.base import UTCDateTime, enum_check, utcnow
 from models.money import Amount, Money
 from models.permissions import BUILTIN_ROLES, BuiltinRole, Perm
-from models.scoping import CompanyOwned
+from models.scoping import CompanyOwned, SharedOrCompanyOwned
 from models.shops import CustomerType
 
 
@@ -49,7 +49,7 @@ class RolePermission(db.Model):
     permission: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
-class Role(db.Model):
+class Role(SharedOrCompanyOwned, db.Model):
     """A company role. Built-in roles have no company; custom roles belong to one."""
 
     __tablename__ = "roles"
@@ -58,7 +58,6 @@ class Role(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str | None] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(80))
-    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
 
     grants: Mapped[list[RolePermission]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"

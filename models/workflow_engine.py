@@ -19,9 +19,11 @@ from extensions import db
 from models.actors import Actor
 from models.audit import record
 from models.base import DomainError, NotPermitted
+from models.companies import account_admins
 from models.mail import queue_mail
 from models.operations import operation
 from models.permissions import Perm, StaffPerm
+from models.staff import StaffUser
 from models.workflows import (
     GUARDS,
     RECIPIENTS,
@@ -180,8 +182,6 @@ def _contact(subject, move) -> list[str]:
 @recipients("account_admins")
 def _account_admins(subject, move) -> list[str]:
     """The active Account Admins of the subject's company."""
-    from models.companies import account_admins
-
     company_id = getattr(subject, "company_id", None)
     return [u.email for u in account_admins(company_id)] if company_id else []
 
@@ -189,7 +189,5 @@ def _account_admins(subject, move) -> list[str]:
 @recipients("staff")
 def _staff(subject, move) -> list[str]:
     """Active staff who may fire the transition (those who work such subjects)."""
-    from models.staff import StaffUser
-
     staff = db.session.scalars(select(StaffUser).where(StaffUser.active.is_(True))).all()
     return [s.email for s in staff if actor_may(Actor.for_staff(s), move.permission)]

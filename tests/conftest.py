@@ -143,7 +143,15 @@ def count_queries(app):
 
 @pytest.fixture
 def run_jobs(app):
-    """Run queued jobs: a no-op in process (they already ran); with Redis, a burst worker."""
+    """Run queued jobs: a no-op in process (they already ran); with Redis, a burst worker.
+
+    The queues start empty, so the worker runs this test's jobs, not those other tests left behind.
+    """
+    with app.app_context():
+        from jobs.queue import QUEUE_NAMES, get_queue, is_in_process
+
+        for name in QUEUE_NAMES if not is_in_process() else ():
+            get_queue(name).empty()
 
     def _run():
         with app.app_context():

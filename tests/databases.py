@@ -43,13 +43,19 @@ def own_database(tmp_path):
 @contextmanager
 def shared_app(tmp_path, **config):
     """An app on its own migrated database; its sessions commit for real."""
-    with own_database(tmp_path) as url:
-        app = create_app(dict(TEST_CONFIG, DATABASE_URL=url, **config))
+    with own_database(tmp_path) as url, app_on(url, **config) as app:
         with app.app_context():
             upgrade_database()
-        try:
-            yield app
-        finally:
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
+        yield app
+
+
+@contextmanager
+def app_on(url: str, **config):
+    """Another app on a database that exists (a worker or a second web process, say)."""
+    app = create_app(dict(TEST_CONFIG, **dict(config, DATABASE_URL=url)))
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()

@@ -37,12 +37,14 @@ PUBLIC = {
     "models.invitations.accept_invitation", "models.auth.authenticate", "models.auth.request_password_reset",
     "models.auth.reset_password",
 }
-#: functions that take ``actor`` to answer a question or check a rule, never to change data
+#: functions that take ``actor`` to answer a question or check a rule, and the audit writers, which record
+#: the actor of the operation that calls them
 QUERIES = {
     "models.members.grantable_roles", "models.members.may_grant", "models.members.resolve_roles",
     "models.addresses.can_edit_addresses", "models.addresses.read_only_reason",
-    "models.workflow_engine.actor_may", "models.workflow_engine.available_transitions", "models.audit.record",
+    "models.workflow_engine.actor_may", "models.workflow_engine.available_transitions",
     "models.operations.authorize", "models.operations.require_staff",
+    "models.audit.record", "models.audit.record_many",
 }
 
 

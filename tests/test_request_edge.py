@@ -131,3 +131,22 @@ def _commits_or_rollbacks(folder: str) -> list[str]:
 def test_no_view_commits_or_rolls_back_by_hand():
     assert _commits_or_rollbacks("portal") == []
     assert _commits_or_rollbacks("backoffice") == []
+
+
+def _imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_the_model_layer_imports_neither_jobs_nor_the_app_nor_the_request():
+    """models/ is called by every door; it must not depend on any of them (DESIGN.md §1 and §5)."""
+    for path in sorted((ROOT / "models").glob("*.py")):
+        imported = _imports(path)
+        assert not imported & {"jobs", "app", "portal", "backoffice", "security", "edge"}, path.name
+        source = path.read_text()
+        assert "flask_login" not in source and "from flask import request" not in source, path.name
