@@ -30,11 +30,13 @@ from models.actors import VISITOR, Actor
 from models.auth import account_is_usable
 from models.companies import Company
 from models.permissions import Perm, StaffPerm
+from models.scopes import get_visible
 from models.scoping import scope_to_company
 from models.staff import StaffUser
 from models.users import CompanyUser, Role
 
 KIND_MODELS = {"company": CompanyUser, "staff": StaffUser}
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL: a larger one names no row
 
 
 def init_app(app) -> None:
@@ -190,13 +192,23 @@ def next_url(default_endpoint: str) -> str:
     return url_for(default_endpoint)
 
 
+def get_visible_or_404(model, row_id):
+    """A row the actor may see by its scope triad (own / business unit / company), or a 404."""
+    if row_id is None or not str(row_id).isdigit() or int(row_id) > MAX_ID:
+        abort(404)
+    row = get_visible(model, int(row_id), current_actor())
+    if row is None:
+        abort(404)
+    return row
+
+
 def load_or_404(model, row_id, *options):
     """The row with this id as the signed-in person may see it, or a 404.
 
     A SELECT (never the identity map), so the company scoping of portal
     sessions applies: another company's id is a 404 like a missing one.
     """
-    if row_id is None or not str(row_id).isdigit():
+    if row_id is None or not str(row_id).isdigit() or int(row_id) > MAX_ID:
         abort(404)
     row = db.session.scalar(select(model).where(model.id == int(row_id)).options(*options))
     if row is None:

@@ -34,8 +34,8 @@ def permission_check(permissions: list[str]) -> None:
     """Let ``role_permissions.permission`` hold exactly these names (its CHECK constraint)."""
     values = ", ".join(f"'{p}'" for p in sorted(permissions))
     with op.batch_alter_table("role_permissions") as batch:
-        batch.drop_constraint("ck_role_permissions_permission", type_="check")
-        batch.create_check_constraint("ck_role_permissions_permission", f"permission IN ({values})")
+        batch.drop_constraint(op.f("ck_role_permissions_permission"), type_="check")
+        batch.create_check_constraint(op.f("ck_role_permissions_permission"), f"permission IN ({values})")
 
 
 def grant_builtin(role_key: str, name: str, permissions: list[str]) -> None:

@@ -13,6 +13,8 @@ class Perm(str, enum.Enum):
     """What a company user may do in the portal."""
 
     PURCHASE = "purchase"
+    VIEW_BUSINESS_UNIT_ORDERS = "view_business_unit_orders"
+    VIEW_COMPANY_ORDERS = "view_company_orders"
     APPROVE_ORDERS = "approve_orders"
     MANAGE_USERS = "manage_users"
     MANAGE_COMPANY = "manage_company"
@@ -33,6 +35,8 @@ class Perm(str, enum.Enum):
 
 PERM_LABELS: dict[Perm, str] = {
     Perm.PURCHASE: "Purchase",
+    Perm.VIEW_BUSINESS_UNIT_ORDERS: "View business unit orders",
+    Perm.VIEW_COMPANY_ORDERS: "View company orders",
     Perm.APPROVE_ORDERS: "Approve orders",
     Perm.MANAGE_USERS: "Manage users and invitations",
     Perm.MANAGE_COMPANY: "Manage company details and addresses",
@@ -72,7 +76,7 @@ BUILTIN_ROLES: dict[BuiltinRole, tuple[str, frozenset[Perm]]] = {
     BuiltinRole.BUYER: ("Buyer", frozenset(_BUYER)),
     BuiltinRole.APPROVER: (
         "Approver",
-        frozenset({Perm.APPROVE_ORDERS, Perm.VIEW_BUSINESS_UNIT_INQUIRIES}),
+        frozenset({Perm.APPROVE_ORDERS, Perm.VIEW_BUSINESS_UNIT_ORDERS, Perm.VIEW_BUSINESS_UNIT_INQUIRIES}),
     ),
     BuiltinRole.COST_CENTER_MANAGER: (
         "Cost Center Manager",

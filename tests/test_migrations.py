@@ -221,3 +221,14 @@ def test_applications_keep_their_state_and_history_when_workflows_move_onto_the_
 
         assert [t.key for t in available_transitions(application, actor=SYSTEM)] == ["accept"]
         db.engine.dispose()
+
+
+def test_a_permission_added_later_reaches_an_installations_built_in_roles(tmp_path):
+    database = tmp_path / "before_order_permissions.sqlite"
+    run_flask(database, "db", "upgrade", "19fb95a0ee89")
+    held = "SELECT p.permission FROM role_permissions p JOIN roles r ON r.id = p.role_id WHERE r.key = '{}'"
+    assert ("view_company_orders",) not in query(database, held.format("account_admin"))
+    run_flask(database, "db", "upgrade")
+    assert {("view_company_orders",), ("view_business_unit_orders",)} <= set(query(database, held.format("account_admin")))
+    assert ("view_business_unit_orders",) in query(database, held.format("approver"))
+    assert ("view_company_orders",) not in query(database, held.format("approver"))

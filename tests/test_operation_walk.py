@@ -44,6 +44,7 @@ QUERIES = {
     "models.addresses.can_edit_addresses", "models.addresses.read_only_reason",
     "models.workflow_engine.actor_may", "models.workflow_engine.available_transitions",
     "models.operations.authorize", "models.operations.require_staff",
+    "models.scopes.visible", "models.scopes.visible_clause", "models.scopes.get_visible",
     "models.audit.record", "models.audit.record_many",
 }
 
