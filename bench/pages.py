@@ -42,14 +42,16 @@ PAGES = [
 
 def seed_people(count: int) -> int:
     """``count`` more Acme users through the model operation (roles, shop, audit, mail)."""
+    from models.actors import Actor
     from models.companies import Company
     from models.members import create_user
     from models.users import CompanyUser
 
     acme = db.session.scalar(select(Company).where(Company.name == "Acme Industrial"))
-    anna = db.session.scalar(select(CompanyUser).where(CompanyUser.email == "anna.admin@acme.example"))
+    anna = Actor.for_company_user(
+        db.session.scalar(select(CompanyUser).where(CompanyUser.email == "anna.admin@acme.example")))
     for n in range(count):
-        create_user(acme, anna, email=f"bench{n}@acme.example", first_name="Bench", last_name=f"User {n}")
+        create_user(acme, actor=anna, email=f"bench{n}@acme.example", first_name="Bench", last_name=f"User {n}")
     db.session.commit()
     return acme.id
 

@@ -7,12 +7,10 @@ import re
 from html import unescape
 from html.parser import HTMLParser
 
-from sqlalchemy import select
-
 from extensions import db
 from models.applications import CompanyApplication, submit_application
-from models.mail import OutboxMessage
 from tests import factories as f
+from tests.helpers import flashes, outbox, text  # noqa: F401  (the pages here are read with them)
 
 
 class _FormParser(HTMLParser):
@@ -70,26 +68,6 @@ def form_values(html: str, action: str = "") -> dict[str, str]:
     parser.feed(html)
     assert parser.values, f"no form with action {action!r}"
     return dict(parser.values)
-
-
-def flashes(html: str) -> list[str]:
-    """The flash messages on a page, as plain text."""
-    found = re.findall(r'<div class="alert alert-[a-z]+[^"]*"[^>]*>(.*?)</div>', html, re.S)
-    return [" ".join(unescape(re.sub(r"<[^>]+>", " ", f)).replace("×", "").split()) for f in found]
-
-
-def text(html: str) -> str:
-    """The page's visible text, whitespace collapsed."""
-    body = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", body)).split())
-
-
-def outbox(email: str, template: str | None = None) -> list[OutboxMessage]:
-    """Mail written to the outbox for ``email`` (optionally one template), oldest first."""
-    query = select(OutboxMessage).where(OutboxMessage.recipient == email).order_by(OutboxMessage.id)
-    if template:
-        query = query.where(OutboxMessage.template == template)
-    return db.session.scalars(query).all()
 
 
 def follow(client, response):

@@ -6,17 +6,14 @@ the production services; unset, it runs on in-memory SQLite with jobs in process
 from __future__ import annotations
 
 import os
-import re
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from app import create_app
 from cli import upgrade_database
 from extensions import db
-
-DEMO_PASSWORD = "atrium-demo"
+from tests.helpers import PASSWORD, login
 
 TEST_CONFIG = {
     "TESTING": True,
@@ -36,9 +33,9 @@ def app():
     with app.app_context():
         drop_everything()
         upgrade_database()  # the schema and reference data exactly as an installation gets them
-        from demo import seed_demo
+        from tests.world import build_world
 
-        seed_demo()
+        build_world()
         db.session.commit()
         if app.config["REDIS_URL"]:
             from jobs.queue import get_queue
@@ -88,24 +85,9 @@ def client(app):
     return app.test_client()
 
 
-def login(client, email, password=DEMO_PASSWORD, path="/login"):
-    """Sign in through the real form, CSRF token included."""
-    page = client.get(path)
-    token = csrf_token(page.get_data(as_text=True))
-    return client.post(path, data={"email": email, "password": password, "csrf_token": token})
-
-
-def csrf_token(html: str) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html
-    )
-    assert match, "page has no CSRF token"
-    return match.group(1)
-
-
 @pytest.fixture
 def login_as(client):
-    def _login(email, password=DEMO_PASSWORD):
+    def _login(email, password=PASSWORD):
         path = "/admin/login/" if email.endswith("@atrium.example") else "/login"
         response = login(client, email, password, path)
         assert response.status_code == 302, response.get_data(as_text=True)
@@ -121,24 +103,6 @@ def smtp_inbox():
 
     with smtp_server() as inbox:
         yield inbox
-
-
-@contextmanager
-def count_queries(app):
-    """Count SQL statements sent while the block runs."""
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        if not statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
-            statements.append(statement)
-
-    with app.app_context():
-        engine = db.engines[None].engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
 
 
 @pytest.fixture

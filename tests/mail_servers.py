@@ -4,21 +4,15 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-import socket
 from contextlib import contextmanager
 
 from aiosmtpd.controller import Controller
 
-from tests.conftest import TEST_CONFIG, csrf_token
+from tests.conftest import TEST_CONFIG
+from tests.helpers import csrf_token, free_port
 
 PUBLIC_URL = "http://atrium.test"
 RESET_LINK = re.compile(r"http://[\w.:-]+/password-reset/([\w-]+)")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class SmtpInbox:

@@ -5,7 +5,7 @@ from extensions import db
 from models.members import assign_roles
 from models.roles import create_role
 from tests import factories as f
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token
 
 ANNA = "anna.admin@acme.example"
 

@@ -1,22 +1,8 @@
 """Helpers to drive the sign-in, sign-out and password reset pages in tests: post forms, check who is signed in."""
 from __future__ import annotations
 
-import html
-
 from models.members import set_user_active
 from tests import factories as f
-from tests.conftest import csrf_token
-
-
-def text(response) -> str:
-    """The response body with HTML entities resolved."""
-    return html.unescape(response.get_data(as_text=True))
-
-
-def post_form(client, path: str, data: dict, form_page: str | None = None):
-    """Post ``data`` with the CSRF token of the page that shows the form."""
-    token = csrf_token(client.get(form_page or path).get_data(as_text=True))
-    return client.post(path, data=dict(data, csrf_token=token))
 
 
 def signed_in(client) -> bool:

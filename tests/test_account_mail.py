@@ -4,21 +4,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
 
 from extensions import db
 from models.base import NotPermitted
 from models.companies import CompanyStatus, set_company_status
-from models.mail import OutboxMessage
 from models.members import assign_roles, set_budget, set_user_active
 from tests import factories as f
-from tests.conftest import csrf_token, login
-
-
-def _mail_to(email: str) -> list[OutboxMessage]:
-    return db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.recipient == email).order_by(OutboxMessage.id)
-    ).all()
+from tests.helpers import csrf_token, login, outbox
 
 
 def test_deactivation_in_the_portal_mails_the_user_and_reactivation_too(app, client):
@@ -30,7 +22,7 @@ def test_deactivation_in_the_portal_mails_the_user_and_reactivation_too(app, cli
         client.post(f"/account/users/{ben_id}/active",
                     data={"active": active, "csrf_token": csrf_token(page.get_data(as_text=True))})
     with app.app_context():
-        mail = _mail_to("ben.buyer@acme.example")
+        mail = outbox("ben.buyer@acme.example")
         assert [m.subject for m in mail] == [
             "Your Atrium account is deactivated", "Your Atrium account is active again"]
         assert "deactivated by Anna Admin" in mail[0].body_text
@@ -46,12 +38,12 @@ def test_role_and_budget_changes_are_mailed_to_the_user_not_to_the_actor_themsel
         set_budget(anna, actor=f.actor(anna), budget_amount=Decimal("9000"), budget_period="yearly",
                    order_spend_limit=None)
         db.session.flush()
-        bodies = [m.body_text for m in _mail_to("ben.buyer@acme.example")]
+        bodies = [m.body_text for m in outbox("ben.buyer@acme.example")]
         assert len(bodies) == 2
         assert "Your roles are now Buyer, Approver (before: Buyer)." in bodies[0]
         # Acme is in Atrium Germany: amounts as a German reader writes them
         assert "Budget: 1.500,00\xa0€ monthly." in bodies[1] and "Order spend limit: 250,00\xa0€." in bodies[1]
-        assert _mail_to("anna.admin@acme.example") == []
+        assert outbox("anna.admin@acme.example") == []
 
 
 def test_company_deactivation_mails_its_account_admins_and_only_staff_may_do_it(app):
@@ -61,8 +53,8 @@ def test_company_deactivation_mails_its_account_admins_and_only_staff_may_do_it(
             set_company_status(acme, CompanyStatus.INACTIVE, actor=f.actor(f.user("anna.admin@acme.example")))
         set_company_status(acme, CompanyStatus.INACTIVE, actor=f.actor(admin))
         db.session.flush()
-        assert [m.subject for m in _mail_to("anna.admin@acme.example")] == ["Acme Industrial is deactivated in Atrium"]
-        assert _mail_to("ben.buyer@acme.example") == []
+        assert [m.subject for m in outbox("anna.admin@acme.example")] == ["Acme Industrial is deactivated in Atrium"]
+        assert outbox("ben.buyer@acme.example") == []
 
 
 def test_a_refused_deactivation_writes_no_mail(app):
@@ -71,4 +63,4 @@ def test_a_refused_deactivation_writes_no_mail(app):
         with pytest.raises(NotPermitted):
             set_user_active(f.user("anna.admin@acme.example"), False, actor=f.actor(ben))
         db.session.flush()
-        assert _mail_to("anna.admin@acme.example") == []
+        assert outbox("anna.admin@acme.example") == []

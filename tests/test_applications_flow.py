@@ -20,16 +20,13 @@ from tests.backoffice_forms import (
     application_details,
     filter_arg,
     fire_from_page,
-    flashes,
     follow,
     get_application,
-    outbox,
     reason_options,
     submit_demo_application,
-    text,
     transition_form,
 )
-from tests.conftest import count_queries, csrf_token, login
+from tests.helpers import count_queries, csrf_token, flashes, login, outbox, text
 
 
 def test_worklist_filters_by_state_with_the_workflow_labels(app, login_as):

@@ -8,7 +8,8 @@ from extensions import db
 from models.attributes import AttributeDefinition, ShopAttribute, clean_value
 from models.base import DomainError
 from tests import factories as f
-from tests.backoffice_forms import form_values, text
+from tests.backoffice_forms import form_values
+from tests.helpers import text
 
 NEW = "/admin/attributes/new/"
 

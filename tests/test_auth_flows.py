@@ -13,16 +13,8 @@ from models.base import utcnow
 from models.companies import CompanyStatus, set_company_status
 from models.shops import set_assignment_state
 from tests import factories as f
-from tests.conftest import DEMO_PASSWORD, csrf_token, login
-from tests.sign_in_pages import (
-    deactivate_ben,
-    post_form,
-    signed_in,
-    staff_actor,
-    staff_signed_in,
-    text,
-    user_row,
-)
+from tests.helpers import PASSWORD, csrf_token, login, post_form, unescaped
+from tests.sign_in_pages import deactivate_ben, signed_in, staff_actor, staff_signed_in, user_row
 
 BAD_CREDENTIALS = "No account matches that e-mail and password."
 
@@ -38,10 +30,10 @@ def failures(app) -> int:
 def test_portal_login_and_logout(client):
     response = login(client, "anna.admin@acme.example")
     assert response.status_code == 302 and response.location == "/"
-    assert "Welcome, Anna." in text(client.get("/"))
+    assert "Welcome, Anna." in unescaped(client.get("/"))
     response = post_form(client, "/logout", {}, form_page="/account")
     assert response.status_code == 302 and response.location == "/login"
-    assert "You are signed out." in text(client.get("/login"))
+    assert "You are signed out." in unescaped(client.get("/login"))
     response = client.get("/account")
     assert response.status_code == 302 and response.location.startswith("/login?next=")
 
@@ -49,7 +41,7 @@ def test_portal_login_and_logout(client):
 @pytest.mark.parametrize("target,landing", [("/account/profile", "/account/profile"), ("//evil.example/", "/")])
 def test_login_follows_next_only_within_the_site(client, target, landing):
     token = csrf_token(client.get(f"/login?next={target}").get_data(as_text=True))
-    data = {"email": "ben.buyer@acme.example", "password": DEMO_PASSWORD, "csrf_token": token}
+    data = {"email": "ben.buyer@acme.example", "password": PASSWORD, "csrf_token": token}
     assert client.post(f"/login?next={target}", data=data).location == landing
 
 
@@ -63,15 +55,15 @@ def _disable_bens_shops():
 
 
 REFUSED_LOGINS = [
-    ("unknown e-mail", None, "nobody@acme.example", DEMO_PASSWORD, BAD_CREDENTIALS),
+    ("unknown e-mail", None, "nobody@acme.example", PASSWORD, BAD_CREDENTIALS),
     ("wrong password", None, "ben.buyer@acme.example", "not-the-password", BAD_CREDENTIALS),
-    ("deactivated user", deactivate_ben, "ben.buyer@acme.example", DEMO_PASSWORD,
+    ("deactivated user", deactivate_ben, "ben.buyer@acme.example", PASSWORD,
      "This account is deactivated. Ask your company's account admin to reactivate it."),
-    ("deactivated company", _deactivate_acme, "ben.buyer@acme.example", DEMO_PASSWORD,
+    ("deactivated company", _deactivate_acme, "ben.buyer@acme.example", PASSWORD,
      "Acme Industrial is not active in Atrium, so its users cannot sign in."),
-    ("disabled shop assignment", _disable_bens_shops, "ben.buyer@acme.example", DEMO_PASSWORD,
+    ("disabled shop assignment", _disable_bens_shops, "ben.buyer@acme.example", PASSWORD,
      "Your account is waiting for approval or has been disabled for this shop."),
-    ("staff account at the portal", None, "admin@atrium.example", DEMO_PASSWORD, BAD_CREDENTIALS),
+    ("staff account at the portal", None, "admin@atrium.example", PASSWORD, BAD_CREDENTIALS),
 ]
 
 
@@ -84,8 +76,8 @@ def test_refused_portal_logins_say_why_and_change_nothing(app, client, case, pre
     before = user_row(app, "ben.buyer@acme.example")
     response = login(client, email, password)
     assert response.status_code == 401
-    assert message in text(response)
-    assert "Traceback" not in text(response)
+    assert message in unescaped(response)
+    assert "Traceback" not in unescaped(response)
     assert not signed_in(client)
     assert user_row(app, "ben.buyer@acme.example") == before
 
@@ -93,24 +85,24 @@ def test_refused_portal_logins_say_why_and_change_nothing(app, client, case, pre
 def test_a_self_registration_waiting_for_approval_cannot_sign_in(client):
     response = login(client, "ivan@initech.example")
     assert response.status_code == 401
-    assert "waiting for approval" in text(response)
+    assert "waiting for approval" in unescaped(response)
 
 
 def test_empty_login_form_is_refused_by_the_form(app, client):
     before = failures(app)
     response = post_form(client, "/login", {"email": "", "password": ""})
-    assert response.status_code == 200 and "This field is required." in text(response)
+    assert response.status_code == 200 and "This field is required." in unescaped(response)
     assert not signed_in(client) and failures(app) == before
 
 
 def test_repeated_failures_lock_the_account_but_not_others(app, client):
     limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
     for _ in range(limit):
-        assert BAD_CREDENTIALS in text(login(client, "ben.buyer@acme.example", "wrong-password"))
+        assert BAD_CREDENTIALS in unescaped(login(client, "ben.buyer@acme.example", "wrong-password"))
     response = login(client, "ben.buyer@acme.example")  # the right password, too late
     assert response.status_code == 401
     minutes = app.config["LOGIN_FAILURE_WINDOW_MINUTES"]
-    assert f"Too many failed sign-ins for this account. Wait {minutes} minutes" in text(response)
+    assert f"Too many failed sign-ins for this account. Wait {minutes} minutes" in unescaped(response)
     assert not signed_in(client)
     assert login(client, "anna.admin@acme.example").status_code == 302
 
@@ -140,7 +132,7 @@ def test_repeated_failures_from_one_address_are_refused_for_every_account(app):
         assert suspect.post("/login", data=data).status_code == 401
     response = login(suspect, "anna.admin@acme.example")
     assert response.status_code == 401
-    assert "Too many failed sign-ins from your network. Try again later." in text(response)
+    assert "Too many failed sign-ins from your network. Try again later." in unescaped(response)
     assert not signed_in(suspect)
     elsewhere = client_from(app, "198.51.100.9")
     assert login(elsewhere, "anna.admin@acme.example").status_code == 302
@@ -150,7 +142,7 @@ def test_the_back_office_door_is_throttled_too(app, client):
     for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
         login(client, "admin@atrium.example", "wrong-password", path="/admin/login/")
     response = login(client, "admin@atrium.example", path="/admin/login/")
-    assert response.status_code == 401 and "Too many failed sign-ins for this account" in text(response)
+    assert response.status_code == 401 and "Too many failed sign-ins for this account" in unescaped(response)
 
 
 # Sessions ---------------------------------------------------------------------
@@ -198,10 +190,10 @@ def test_deactivation_ends_a_live_session(app, client, end):
 @pytest.mark.parametrize("path", ["/login", "/admin/login/", "/password-reset"])
 def test_a_form_without_its_csrf_token_gets_a_clear_400(app, client, path):
     before = failures(app)
-    response = client.post(path, data={"email": "ben.buyer@acme.example", "password": DEMO_PASSWORD})
+    response = client.post(path, data={"email": "ben.buyer@acme.example", "password": PASSWORD})
     assert response.status_code == 400
-    assert "The form was sent without its security token" in text(response)
-    assert "Traceback" not in text(response)
+    assert "The form was sent without its security token" in unescaped(response)
+    assert "Traceback" not in unescaped(response)
     assert failures(app) == before and not signed_in(client)
 
 
@@ -221,7 +213,7 @@ def test_an_oversized_request_gets_a_clear_413(app, client, who):
     body = f"csrf_token={token}&email=ben.buyer%40acme.example&password=x&pad=" + "x" * limit
     response = client.post("/login", data=body, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 413
-    assert "Request Entity Too Large" in text(response) and "Traceback" not in text(response)
+    assert "Request Entity Too Large" in unescaped(response) and "Traceback" not in unescaped(response)
     assert signed_in(client) == bool(who)
 
 
@@ -234,7 +226,7 @@ def test_back_office_login_and_logout(client):
     assert staff_signed_in(client)
     response = post_form(client, "/admin/logout/", {}, form_page="/admin/")
     assert response.status_code == 302 and response.location == "/admin/login/"
-    assert "You are signed out of the back office." in text(client.get("/admin/login/"))
+    assert "You are signed out of the back office." in unescaped(client.get("/admin/login/"))
     assert not staff_signed_in(client)
 
 
@@ -244,9 +236,9 @@ def _deactivate_support():
 
 STAFF_REFUSALS = [
     ("wrong password", None, "admin@atrium.example", "not-the-password", BAD_CREDENTIALS),
-    ("deactivated staff", _deactivate_support, "support@atrium.example", DEMO_PASSWORD,
+    ("deactivated staff", _deactivate_support, "support@atrium.example", PASSWORD,
      "This back office account is deactivated."),
-    ("company account admin", None, "anna.admin@acme.example", DEMO_PASSWORD, BAD_CREDENTIALS),
+    ("company account admin", None, "anna.admin@acme.example", PASSWORD, BAD_CREDENTIALS),
 ]
 
 
@@ -257,7 +249,7 @@ def test_refused_back_office_logins(app, client, case, prepare, email, password,
             prepare()
             db.session.commit()
     response = login(client, email, password, path="/admin/login/")
-    assert response.status_code == 401 and message in text(response)
+    assert response.status_code == 401 and message in unescaped(response)
     assert not staff_signed_in(client)
 
 
@@ -265,14 +257,14 @@ def test_a_signed_in_company_user_is_refused_by_the_back_office(client):
     login(client, "anna.admin@acme.example")
     response = client.get("/admin/")
     assert response.status_code == 403
-    assert "The back office is for Atrium staff. Company users sign in to the portal." in text(response)
+    assert "The back office is for Atrium staff. Company users sign in to the portal." in unescaped(response)
 
 
 def test_a_signed_in_staff_user_is_refused_by_the_portal(client):
     login(client, "admin@atrium.example", path="/admin/login/")
     response = client.get("/account")
     assert response.status_code == 403
-    assert "This page is for company users. Staff use the back office." in text(response)
+    assert "This page is for company users. Staff use the back office." in unescaped(response)
 
 
 # Password hashing -------------------------------------------------------------------

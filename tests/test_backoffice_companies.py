@@ -10,24 +10,19 @@ from sqlalchemy import select
 from extensions import db
 from models.audit import AuditEvent
 from models.companies import BusinessUnit, Company
-from models.invitations import invite
-from models.members import create_user
-from models.users import builtin_roles
 from tests import factories as f
 from tests.backoffice_forms import (
     COMPANIES,
     company_id,
     company_page,
     company_page_url,
-    flashes,
     follow,
     form_in,
     form_values,
     post_company_form,
     section,
-    text,
 )
-from tests.conftest import count_queries, login
+from tests.helpers import count_queries, flashes, grow_company, login, text
 
 
 def test_the_company_list_shows_user_counts_and_filters_by_status(app, login_as):
@@ -272,20 +267,6 @@ def test_a_sales_rep_may_work_the_company_page_but_a_company_user_may_not(app, c
     assert agent.get(company_page_url(company_id(app))).status_code == 200
 
 
-def _grow_acme(app, n: int) -> None:
-    """Add members, units, invitations and addresses to Acme."""
-    with app.app_context():
-        company, admin = f.company("Acme Industrial"), f.staff("admin@atrium.example")
-        buyer, approver = builtin_roles()["buyer"], builtin_roles()["approver"]
-        for i in range(n):
-            unit = BusinessUnit(name=f"Site {i}", service_rep=admin)
-            company.business_units.append(unit)
-            create_user(company, actor=f.actor(admin), email=f"grow{i}@acme.example", first_name="G", last_name=f"Row{i}",
-                        roles=[approver], business_unit=unit)
-            invite(company, f"later{i}@acme.example", buyer, actor=f.actor(admin))
-        db.session.commit()
-
-
 def test_the_company_page_and_list_run_a_flat_number_of_statements(app, login_as):
     client = login_as("admin@atrium.example")
     cid = company_id(app)
@@ -294,8 +275,8 @@ def test_the_company_page_and_list_run_a_flat_number_of_statements(app, login_as
         client.get(company_page_url(cid))
     with count_queries(app) as small_list:
         client.get(COMPANIES)
-    _grow_acme(app, 5)
     with app.app_context():
+        grow_company(f.company("Acme Industrial"), 5, service_rep=f.staff("admin@atrium.example"), invitations=True)
         for i in range(4):
             db.session.add(Company(name=f"Extra {i}", shop=f.shop("atrium-us")))
         db.session.commit()

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import re
 
 import pytest
 from sqlalchemy import select
@@ -10,18 +9,8 @@ from sqlalchemy import select
 from extensions import db
 from models.invitations import Invitation
 from tests import factories as f
-from tests.backoffice_forms import (
-    COMPANIES,
-    company_id,
-    company_page,
-    flashes,
-    follow,
-    form_in,
-    outbox,
-    post_company_form,
-    section,
-    text,
-)
+from tests.backoffice_forms import COMPANIES, company_id, company_page, follow, form_in, post_company_form, section
+from tests.helpers import flashes, mail_link, outbox, text
 
 
 def _role_id(app, key: str) -> str:
@@ -31,8 +20,7 @@ def _role_id(app, key: str) -> str:
 
 def _invitation_link(app, email: str) -> str:
     with app.app_context():
-        body = outbox(email, "invitation")[-1].body_text
-    return re.search(r"http://localhost(/invitations/\S+)", body).group(1)
+        return mail_link(email, "/invitations/")
 
 
 def test_invite_one_address_with_a_role(app, login_as):

@@ -4,18 +4,8 @@ from __future__ import annotations
 from extensions import db
 from models.users import CompanyUser
 from tests import factories as f
-from tests.backoffice_forms import (
-    CUSTOMERS,
-    customer_editor,
-    customer_id,
-    editor_tab,
-    flashes,
-    follow,
-    form_in,
-    form_values,
-    outbox,
-)
-from tests.conftest import login
+from tests.backoffice_forms import CUSTOMERS, customer_editor, customer_id, editor_tab, follow, form_in, form_values
+from tests.helpers import flashes, login, outbox
 
 
 def test_enabling_a_shop_assignment_mails_the_customer_and_lets_them_sign_in(app, login_as):

@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from extensions import db
 from models.attributes import AttributeDefinition, AttributeValue
-from models.companies import Address, BusinessUnit
 from models.shops import ShopAssignment
 from models.users import CompanyUser
 from tests import factories as f
@@ -19,12 +18,11 @@ from tests.backoffice_forms import (
     customer_id,
     editor_tab,
     filter_arg,
-    flashes,
     follow,
     form_in,
     form_values,
 )
-from tests.conftest import count_queries, login
+from tests.helpers import count_queries, flashes, grow_company, login
 
 
 def listed(client, query: str) -> list[str]:
@@ -285,21 +283,11 @@ def test_a_company_user_cannot_open_the_back_office(app, client):
 
 
 def _grow(app, n: int) -> None:
-    """More customers, units, addresses, shops and attribute values."""
+    """More customers, units, addresses and attribute values; Ben in a second shop with every attribute."""
     with app.app_context():
-        company, buyer = f.company("Acme Industrial"), f.role("buyer")
-        ben = f.user("ben.buyer@acme.example")
         definitions = db.session.scalars(select(AttributeDefinition)).all()
-        for i in range(n):
-            unit = BusinessUnit(name=f"Site {i}")
-            company.business_units.append(unit)
-            company.addresses.append(Address(kind="shipping", line1=f"{i} Dock", postal_code="1", city="Kiel",
-                                             country="DE"))
-            user = CompanyUser(email=f"many{i}@acme.example", first_name="M", last_name=f"Any{i}", company=company,
-                               business_unit=unit, roles=[buyer, f.role("approver")])
-            db.session.add(user)
-            user.shop_assignments.append(ShopAssignment(shop=company.shop))
-            user.attribute_values.extend(AttributeValue(definition=d, value=str(i)) for d in definitions)
+        grow_company(f.company("Acme Industrial"), n, tag="many", addresses=True, attributes=definitions)
+        ben = f.user("ben.buyer@acme.example")
         ben.attribute_values.extend(AttributeValue(definition=d, value="v") for d in definitions)
         ben.shop_assignments.append(ShopAssignment(shop=f.shop("atrium")))
         db.session.commit()

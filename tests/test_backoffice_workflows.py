@@ -12,15 +12,14 @@ from tests.backoffice_forms import (
     TRANSITION,
     application_details,
     fire_from_page,
-    flashes,
     follow,
     form_values,
     get_application,
     reason_options,
     submit_demo_application,
-    text,
     transition_form,
 )
+from tests.helpers import flashes, text
 
 TRANSITIONS = "/admin/transitions/"
 

@@ -10,7 +10,7 @@ from models.audit import AuditEvent
 from models.invitations import Invitation, invite_many
 from models.mail import MailState, OutboxMessage
 from tests import factories as f
-from tests.conftest import count_queries
+from tests.helpers import count_queries
 
 BOUND = 20  # statements to invite a list and store its mail, and again to deliver the mail in process
 

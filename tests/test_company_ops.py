@@ -15,20 +15,16 @@ from models.applications import CompanyApplication
 from models.auth import authenticate
 from models.base import DomainError, NotPermitted
 from models.companies import set_checkout_rules, update_company
-from models.mail import OutboxMessage
 from models.registration import register_organisation
 from models.shops import AssignmentState, Shop, assign_shop, set_assignment_state
 from models.users import CompanyUser
 from tests import factories as f
+from tests.helpers import templates_to
 
 PERSON = {"company_name": "Pied Piper", "first_name": "Richard", "last_name": "Hendricks",
           "email": "richard@piedpiper.example", "password": "middle-out-42", "confirm": "middle-out-42"}
 ADDRESS = {"kind": "shipping", "label": "Dock 3", "line1": "3 Pier Road", "postal_code": "20457",
            "city": "Hamburg", "country": "de"}
-
-
-def _templates_to(email):
-    return [m.template for m in db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == email))]
 
 
 def test_register_in_a_shop_without_approval_creates_company_and_admin(app):
@@ -39,7 +35,7 @@ def test_register_in_a_shop_without_approval_creates_company_and_admin(app):
         assert isinstance(user, CompanyUser)
         assert {r.key for r in user.roles} == {"buyer", "account_admin"}
         assert [a.state for a in user.shop_assignments] == ["enabled"]
-        assert _templates_to(user.email) == ["registration_welcome"]
+        assert templates_to(user.email) == ["registration_welcome"]
         assert authenticate(CompanyUser, user.email, PERSON["password"], "10.0.0.1") is user
 
 
@@ -47,13 +43,13 @@ def test_register_where_approval_is_required_waits_for_staff(app):
     with app.app_context():
         user = register_organisation(f.shop("atrium-de"), dict(PERSON))
         assert [a.state for a in user.shop_assignments] == ["disabled"]
-        assert _templates_to(user.email) == ["registration_pending"]
-        assert "staff_account_needs_activation" in _templates_to("admin@atrium.example")
+        assert templates_to(user.email) == ["registration_pending"]
+        assert "staff_account_needs_activation" in templates_to("admin@atrium.example")
         with pytest.raises(DomainError, match="waiting for approval"):
             authenticate(CompanyUser, user.email, PERSON["password"], "10.0.0.1")
         assert set_assignment_state(user.shop_assignments[0], True, actor=f.actor(f.staff("admin@atrium.example")))
         assert not set_assignment_state(user.shop_assignments[0], True, actor=f.actor(f.staff("admin@atrium.example")))
-        assert _templates_to(user.email) == ["registration_pending", "shop_enabled"]
+        assert templates_to(user.email) == ["registration_pending", "shop_enabled"]
         assert authenticate(CompanyUser, user.email, PERSON["password"], "10.0.0.1") is user
 
 
@@ -86,7 +82,7 @@ def test_disabling_the_only_shop_ends_sessions_and_mails(app):
         set_assignment_state(ben.shop_assignments[0], False, actor=f.actor(f.staff("admin@atrium.example")))
         assert ben.shop_assignments[0].state == AssignmentState.DISABLED.value
         assert ben.session_version == version + 1
-        assert _templates_to(ben.email) == ["shop_disabled"]
+        assert templates_to(ben.email) == ["shop_disabled"]
 
 
 def test_master_sub_mode_keeps_b2b_customers_in_one_sub_shop(app):

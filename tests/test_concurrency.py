@@ -6,7 +6,6 @@ test-services``. Threads meet at a barrier and then act at once.
 """
 from __future__ import annotations
 
-import re
 import threading
 
 from sqlalchemy import func, select
@@ -22,8 +21,8 @@ from models.shops import RegistrationMode, Shop
 from models.staff import StaffUser
 from models.workflow_engine import transition
 from models.workflows import WorkflowHistory
-from tests.conftest import DEMO_PASSWORD, csrf_token
 from tests.databases import shared_app
+from tests.helpers import PASSWORD, csrf_token, flashes
 
 APPLICATION = {
     "company_name": "Hooli", "first_name": "Gavin", "last_name": "Belson", "email": "gavin@hooli.example",
@@ -37,7 +36,7 @@ def _an_application_and_two_clerks(app) -> int:
         shop = Shop(code="us", name="Atrium USA", registration_mode=RegistrationMode.APPLICATION.value,
                     locale="en_US", currency="USD")
         for email in STAFF:
-            clerk = StaffUser(email=email, name=email.split("@")[0].title(), password_hash=hash_password(DEMO_PASSWORD))
+            clerk = StaffUser(email=email, name=email.split("@")[0].title(), password_hash=hash_password(PASSWORD))
             clerk.roles = ["administrator"]
             db.session.add(clerk)
         db.session.add(shop)
@@ -101,15 +100,10 @@ def test_two_clerks_accepting_one_application_at_once_make_one_company(tmp_path)
 def _signed_in_clerk(app, email: str):
     client = app.test_client()
     page = client.get("/admin/login/").get_data(as_text=True)
-    response = client.post("/admin/login/", data={"email": email, "password": DEMO_PASSWORD,
+    response = client.post("/admin/login/", data={"email": email, "password": PASSWORD,
                                                   "csrf_token": csrf_token(page)})
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     return client
-
-
-def _flashes(html: str) -> list[str]:
-    return [re.sub(r"<[^>]+>|\s+", " ", m).replace("×", "").strip()
-            for m in re.findall(r'<div class="alert[^"]*"[^>]*>(.*?)</div>', html, re.S)]
 
 
 def test_two_accept_clicks_at_once_through_the_back_office_make_one_company(tmp_path):
@@ -124,7 +118,7 @@ def test_two_accept_clicks_at_once_through_the_back_office_make_one_company(tmp_
         def click(i):
             response = clients[i].post("/admin/applications/transition/", data=forms[i])
             assert response.status_code == 302
-            return _flashes(clients[i].get(response.location).get_data(as_text=True))
+            return flashes(clients[i].get(response.location).get_data(as_text=True))
 
         results = _at_once(click)
         said = sorted(" ".join(flashes) for flashes in results)

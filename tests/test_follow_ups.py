@@ -11,7 +11,7 @@ from models.companies import Company, set_customer_group
 from models.followups import FollowUp, FollowUpState, request_job
 from models.mail import MailState, OutboxMessage, queue_mail
 from tests.databases import app_on, shared_app
-from tests.mail_servers import free_port
+from tests.helpers import free_port
 
 
 def test_with_redis_down_at_commit_the_mail_waits_and_the_sweep_delivers_it(tmp_path):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from extensions import db
 from models.mail import OutboxMessage
 from tests import factories as f
-from tests.conftest import csrf_token, login
+from tests.helpers import csrf_token, login
 
 
 def test_mail_links_use_public_url_not_the_requests_host(app):

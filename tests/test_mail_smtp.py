@@ -3,20 +3,14 @@ from __future__ import annotations
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import select
 
 from app import create_app
 from cli import upgrade_database
 from extensions import db
 from jobs.queue import dispatch_ready
 from models.mail import OutboxMessage
-from tests.mail_servers import (
-    RESET_LINK,
-    SmtpInbox,
-    free_port,
-    request_reset,
-    smtp_config,
-)
+from tests.helpers import free_port, outbox
+from tests.mail_servers import RESET_LINK, SmtpInbox, request_reset, smtp_config
 
 
 def seeded_app(path, port: int):
@@ -24,9 +18,9 @@ def seeded_app(path, port: int):
     app = create_app(smtp_config(f"sqlite:///{path}", port, REDIS_URL=""))
     with app.app_context():
         upgrade_database()
-        from demo import seed_demo
+        from tests.world import build_world
 
-        seed_demo()
+        build_world()
         db.session.commit()
         dispatch_ready()
     return app
@@ -42,13 +36,10 @@ def smtp_app(tmp_path, smtp_inbox):
         db.engine.dispose()
 
 
-def outbox(app, recipient: str | None) -> list[OutboxMessage]:
-    """Outbox rows for ``recipient`` (all rows for None), detached for reading."""
+def outbox_of(app, recipient: str | None) -> list[OutboxMessage]:
+    """Outbox rows of this app's own database for ``recipient`` (all for None), detached for reading."""
     with app.app_context():
-        query = select(OutboxMessage)
-        if recipient is not None:
-            query = query.where(OutboxMessage.recipient == recipient)
-        rows = db.session.scalars(query).all()
+        rows = outbox(recipient)
         db.session.expunge_all()
         return rows
 
@@ -65,7 +56,7 @@ def test_reset_mail_reaches_the_smtp_server_with_a_working_link(smtp_app, smtp_i
     token = RESET_LINK.search(smtp_inbox.text_of()).group(1)
     assert token in html_part
 
-    [row] = outbox(smtp_app, "ben.buyer@acme.example")
+    [row] = outbox_of(smtp_app, "ben.buyer@acme.example")
     assert (row.state, row.transport, row.attempts) == ("sent", "smtp", 1)
     assert message.get_all("Message-ID") == [f"<{row.idempotency_key}@atrium.test>"]
     assert "New password" in client.get(f"/password-reset/{token}").get_data(as_text=True)
@@ -77,10 +68,10 @@ def test_mail_waits_in_the_outbox_while_smtp_is_down_and_is_sent_once(tmp_path):
     port = free_port()
     app = seeded_app(tmp_path / "down.sqlite", port)  # SMTP is down: the demo mail waits too
     request_reset(app, "ben.buyer@acme.example")  # the page still answers
-    [row] = outbox(app, "ben.buyer@acme.example")
+    [row] = outbox_of(app, "ben.buyer@acme.example")
     assert (row.state, row.attempts) == ("pending", 1)
     assert "ConnectionRefusedError" in row.last_error
-    waiting = len(outbox(app, None))
+    waiting = len(outbox_of(app, None))
 
     inbox = SmtpInbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
@@ -92,10 +83,10 @@ def test_mail_waits_in_the_outbox_while_smtp_is_down_and_is_sent_once(tmp_path):
             assert deliver_mail(row.id) == "skipped"
     finally:
         controller.stop()
-    rows = outbox(app, None)
+    rows = outbox_of(app, None)
     assert {r.state for r in rows} == {"sent"}
     assert sorted(m["Message-ID"] for _, m in inbox.messages) == sorted(
         f"<{r.idempotency_key}@atrium.test>" for r in rows
     )
-    [row] = outbox(app, "ben.buyer@acme.example")
+    [row] = outbox_of(app, "ben.buyer@acme.example")
     assert (row.attempts, row.last_error) == (2, "")

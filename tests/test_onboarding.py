@@ -1,15 +1,12 @@
 """Driving /apply, /register, sign-in per shop and the profile attributes through the portal."""
 from __future__ import annotations
 
-import html
-import re
-
 import pytest
 from sqlalchemy import func, select
 
 from extensions import db
 from models.applications import CompanyApplication
-from models.attributes import AttributeDefinition, AttributeValue
+from models.attributes import AttributeValue
 from models.base import DomainError
 from models.companies import Company
 from models.mail import OutboxMessage
@@ -17,7 +14,7 @@ from models.registration import register_organisation
 from models.shops import set_assignment_state
 from models.users import CompanyUser
 from tests import factories as f
-from tests.conftest import csrf_token, login
+from tests.helpers import csrf_token, login, post_form, templates_to, text, unescaped
 
 PASSWORD = "middle-out-42"
 PERSON = {"company_name": "Pied Piper", "first_name": "Richard", "last_name": "Hendricks",
@@ -28,34 +25,9 @@ APPLICATION = {"company_name": "Hooli", "vat_id": "US-1", "first_name": "Gavin",
 SNEAKY = {"company_id": "1", "roles": "account_admin", "state": "accepted", "status": "inactive"}
 
 
-def text(response) -> str:
-    """The page as a reader sees it: entities decoded, whitespace runs collapsed."""
-    return re.sub(r"\s+", " ", html.unescape(response.get_data(as_text=True)))
-
-
-def visible(response) -> str:
-    """The words on the page, without markup."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text(response)))
-
-
-def post_form(client, path: str, data: dict):
-    """Post ``data`` to ``path`` with the CSRF token of the page itself."""
-    token = csrf_token(client.get(path).get_data(as_text=True))
-    return client.post(path, data=dict(data, csrf_token=token))
-
-
-def mails_to(email: str) -> list[str]:
-    return list(db.session.scalars(
-        select(OutboxMessage.template).where(OutboxMessage.recipient == email).order_by(OutboxMessage.id)
-    ))
-
-
 def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
-
-def attribute_definition(key: str) -> AttributeDefinition:
-    return db.session.scalar(select(AttributeDefinition).where(AttributeDefinition.key == key))
 
 
 def set_b2b_approval(app, code: str, required: bool) -> None:
@@ -67,33 +39,33 @@ def set_b2b_approval(app, code: str, required: bool) -> None:
 # --- the sign-in page and the shop in the top bar -----------------------------------
 
 def test_sign_in_page_links_to_apply_and_register_and_names_the_shop(client):
-    page = text(client.get("/login"))
+    page = unescaped(client.get("/login"))
     assert 'href="/apply"' in page and "Apply for a company account" in page
     assert 'href="/register"' in page and ">Register<" in page
     assert "Atrium Industrial Supply" in page  # the master shop, by default
-    assert "Atrium Germany" in text(client.get("/login?shop=atrium-de"))
-    assert "Atrium Germany" in text(client.get("/login")), "the chosen shop is remembered"
+    assert "Atrium Germany" in unescaped(client.get("/login?shop=atrium-de"))
+    assert "Atrium Germany" in unescaped(client.get("/login")), "the chosen shop is remembered"
 
 
 def test_signing_in_on_the_master_lands_in_the_customers_sub_shop(client):
-    assert "Atrium Industrial Supply" in text(client.get("/login?shop=atrium"))
+    assert "Atrium Industrial Supply" in unescaped(client.get("/login?shop=atrium"))
     response = login(client, "gina.admin@globex.example")
     assert response.status_code == 302
-    home = text(client.get("/"))
+    home = unescaped(client.get("/"))
     assert "You are in Atrium USA, your company's shop." in home
     assert '<span class="atrium-shop text-white-50 ml-3 mr-auto" title="The shop you are in">Atrium USA</span>' in home
 
 
 def test_a_customer_stays_in_their_own_shop_whatever_shop_is_asked_for(client):
     login(client, "anna.admin@acme.example")
-    assert "Atrium Germany" in text(client.get("/?shop=atrium-us"))
-    assert "Atrium USA" not in text(client.get("/account"))
+    assert "Atrium Germany" in unescaped(client.get("/?shop=atrium-us"))
+    assert "Atrium USA" not in unescaped(client.get("/account"))
 
 
 # --- /apply --------------------------------------------------------------------------
 
 def test_apply_on_the_master_shop_asks_for_the_sub_shop(client):
-    page = text(client.get("/apply?shop=atrium"))
+    page = unescaped(client.get("/apply?shop=atrium"))
     assert "Choose your shop" in page
     assert 'href="/apply?shop=atrium-de"' in page and 'href="/apply?shop=atrium-us"' in page
     assert 'name="company_name"' not in page
@@ -103,14 +75,14 @@ def test_apply_files_an_application_and_mails_contact_and_staff(app, client):
     client.get("/apply?shop=atrium-us")
     response = post_form(client, "/apply", dict(APPLICATION, **SNEAKY))
     assert response.status_code == 200
-    assert "Thank you, Gavin" in text(response) and "Hooli" in text(response)
+    assert "Thank you, Gavin" in unescaped(response) and "Hooli" in unescaped(response)
     with app.app_context():
         application = db.session.scalar(select(CompanyApplication).where(CompanyApplication.email == "gavin@hooli.example"))
         assert application.state == "new" and application.company_id is None
         assert application.shop.code == "atrium-us" and application.country == "US"
         assert (application.line1, application.city) == ("1 Hooli Way", "Mountain View")
-        assert mails_to("gavin@hooli.example") == ["application_received"]
-        assert "staff_new_application" in mails_to("admin@atrium.example")
+        assert templates_to("gavin@hooli.example") == ["application_received"]
+        assert "staff_new_application" in templates_to("admin@atrium.example")
         assert db.session.scalar(select(Company).where(Company.name == "Hooli")) is None
 
 
@@ -129,8 +101,8 @@ def test_bad_applications_say_why_and_file_nothing(app, client, change, message)
     client.get("/apply?shop=atrium-us")
     response = post_form(client, "/apply", dict(APPLICATION, **change))
     assert response.status_code == 400
-    assert message in text(response)
-    assert "Traceback" not in text(response)
+    assert message in unescaped(response)
+    assert "Traceback" not in unescaped(response)
     with app.app_context():
         assert (count(CompanyApplication), count(OutboxMessage)) == before
 
@@ -139,61 +111,61 @@ def test_the_same_application_twice_is_refused(app, client):
     client.get("/apply?shop=atrium-de")
     assert post_form(client, "/apply", APPLICATION).status_code == 200
     again = post_form(client, "/apply", APPLICATION)
-    assert again.status_code == 400 and "already being reviewed" in text(again)
+    assert again.status_code == 400 and "already being reviewed" in unescaped(again)
 
 
 # --- /register -----------------------------------------------------------------------
 
 def test_register_on_the_master_shop_asks_for_the_sub_shop(app, client):
-    page = text(client.get("/register?shop=atrium"))
+    page = unescaped(client.get("/register?shop=atrium"))
     assert "Choose your shop" in page and 'href="/register?shop=atrium-de"' in page
-    token = csrf_token(text(client.get("/login")))
+    token = csrf_token(unescaped(client.get("/login")))
     response = client.post("/register", data=dict(PERSON, csrf_token=token))
-    assert response.status_code == 200 and "Choose your shop" in text(response)
+    assert response.status_code == 200 and "Choose your shop" in unescaped(response)
     with app.app_context():
         assert f.user(PERSON["email"]) is None
 
 
 def test_register_where_approval_is_required_waits_and_sign_in_follows_the_assignment(app, client):
     client.get("/register?shop=atrium-de")
-    page = text(client.get("/register"))
+    page = unescaped(client.get("/register"))
     assert "Contact phone" in page and "B2B reference" not in page  # registration attributes of the shop
     assert "Our team approves new accounts in Atrium Germany" in page
     response = post_form(client, "/register", dict(PERSON, attr_CUSTOMER_PHONE="+49 30 1"))
     assert response.status_code == 200
-    assert "waiting for approval" in text(response)
-    assert "You can sign in with richard@piedpiper.example once it is approved" in visible(response)
+    assert "waiting for approval" in unescaped(response)
+    assert "You can sign in with richard@piedpiper.example once it is approved" in text(response)
     with app.app_context():
         user = f.user(PERSON["email"])
         assert user.company.name == "Pied Piper" and user.company.shop.code == "atrium-de"
-        assert mails_to("admin@atrium.example").count("staff_account_needs_activation") == 2  # Initech's and this
+        assert templates_to("admin@atrium.example").count("staff_account_needs_activation") == 2  # Initech's and this
         assert {r.key for r in user.roles} == {"buyer", "account_admin"}
         assert [(a.shop.code, a.state) for a in user.shop_assignments] == [("atrium-de", "disabled")]
         assert [(v.definition.key, v.value) for v in user.attribute_values] == [("CUSTOMER_PHONE", "+49 30 1")]
-        assert mails_to(PERSON["email"]) == ["registration_pending"]
-        assert "staff_account_needs_activation" in mails_to("admin@atrium.example")
+        assert templates_to(PERSON["email"]) == ["registration_pending"]
+        assert "staff_account_needs_activation" in templates_to("admin@atrium.example")
 
     refused = login(client, PERSON["email"], PASSWORD)
     assert refused.status_code == 401
-    assert "Your account is waiting for approval or has been disabled for this shop." in text(refused)
+    assert "Your account is waiting for approval or has been disabled for this shop." in unescaped(refused)
 
     with app.app_context():
         assignment = f.user(PERSON["email"]).shop_assignments[0]
         assert set_assignment_state(assignment, True, actor=f.actor(f.staff("admin@atrium.example")))
         db.session.commit()
-        assert mails_to(PERSON["email"]) == ["registration_pending", "shop_enabled"]
+        assert templates_to(PERSON["email"]) == ["registration_pending", "shop_enabled"]
     assert login(client, PERSON["email"], PASSWORD).status_code == 302
-    assert "Hello, Richard" in text(client.get("/"))
+    assert "Hello, Richard" in unescaped(client.get("/"))
 
 
 def test_register_without_approval_creates_the_company_and_signs_in(app, client):
     set_b2b_approval(app, "atrium-de", False)
     with app.app_context():
-        staff_mail = mails_to("admin@atrium.example")
-    assert "Our team approves" not in text(client.get("/register?shop=atrium-de"))
+        staff_mail = templates_to("admin@atrium.example")
+    assert "Our team approves" not in unescaped(client.get("/register?shop=atrium-de"))
     response = post_form(client, "/register", dict(PERSON, **SNEAKY))
     assert response.status_code == 302 and response.location.endswith("/")
-    home = text(client.get("/"))
+    home = unescaped(client.get("/"))
     assert "Welcome to Atrium, Richard. Pied Piper is set up and you are its Account Admin." in home
     assert "Hello, Richard" in home and "Atrium Germany" in home
     with app.app_context():
@@ -203,22 +175,22 @@ def test_register_without_approval_creates_the_company_and_signs_in(app, client)
         assert user.company.status == "active"
         assert {r.key for r in user.roles} == {"buyer", "account_admin"}
         assert [a.state for a in user.shop_assignments] == ["enabled"]
-        assert mails_to(PERSON["email"]) == ["registration_welcome"]
-        assert mails_to("admin@atrium.example") == staff_mail
+        assert templates_to(PERSON["email"]) == ["registration_welcome"]
+        assert templates_to("admin@atrium.example") == staff_mail
 
 
 def test_register_in_an_application_shop_files_an_application(app, client):
     client.get("/register?shop=atrium-us")
-    page = text(client.get("/register"))
+    page = unescaped(client.get("/register"))
     assert "sent as a company application" in page and 'name="postal_code"' in page
     assert 'name="password"' not in page
     response = post_form(client, "/register", dict(APPLICATION, **SNEAKY))
-    assert response.status_code == 200 and "Your application for Hooli" in visible(response)
+    assert response.status_code == 200 and "Your application for Hooli" in text(response)
     with app.app_context():
         application = db.session.scalar(select(CompanyApplication).where(CompanyApplication.email == APPLICATION["email"]))
         assert application.state == "new" and application.shop.code == "atrium-us"
         assert f.user(APPLICATION["email"]) is None
-        assert mails_to(APPLICATION["email"]) == ["application_received"]
+        assert templates_to(APPLICATION["email"]) == ["application_received"]
 
 
 @pytest.mark.parametrize("change,message", [
@@ -237,31 +209,31 @@ def test_bad_registrations_say_why_and_create_nothing(app, client, change, messa
     client.get("/register?shop=atrium-de")
     response = post_form(client, "/register", dict(PERSON, **change))
     assert response.status_code == 400
-    assert message in text(response)
+    assert message in unescaped(response)
     with app.app_context():
         assert (count(CompanyUser), count(Company)) == before
-        assert mails_to(PERSON["email"]) == []
+        assert templates_to(PERSON["email"]) == []
 
 
 def test_registering_the_same_email_twice_is_refused(app, client):
     set_b2b_approval(app, "atrium-de", False)
     client.get("/register?shop=atrium-de")
     assert post_form(client, "/register", PERSON).status_code == 302
-    client.post("/logout", data={"csrf_token": csrf_token(text(client.get("/")))})
+    client.post("/logout", data={"csrf_token": csrf_token(unescaped(client.get("/")))})
     again = post_form(client, "/register", dict(PERSON, company_name="Pied Piper Two"))
     assert again.status_code == 400
-    assert "richard@piedpiper.example already has an Atrium account. Sign in or reset your password." in text(again)
+    assert "richard@piedpiper.example already has an Atrium account. Sign in or reset your password." in unescaped(again)
     with app.app_context():
         assert db.session.scalar(select(Company).where(Company.name == "Pied Piper Two")) is None
 
 
 def test_a_required_registration_attribute_is_asked_for(app, client):
     with app.app_context():
-        attribute_definition("CUSTOMER_PHONE").required = True
+        f.attribute("CUSTOMER_PHONE").required = True
         db.session.commit()
     client.get("/register?shop=atrium-de")
     response = post_form(client, "/register", dict(PERSON, attr_CUSTOMER_PHONE="  "))
-    assert response.status_code == 400 and "Contact phone is required." in text(response)
+    assert response.status_code == 400 and "Contact phone is required." in unescaped(response)
     with app.app_context():
         assert f.user(PERSON["email"]) is None
 
@@ -282,7 +254,7 @@ def test_organisations_register_in_a_sub_shop_not_the_master(app):
 
 def test_profile_shows_and_saves_the_shops_profile_attributes(app, client):
     login(client, "anna.admin@acme.example")
-    page = text(client.get("/account/profile"))
+    page = unescaped(client.get("/account/profile"))
     for label in ("Contact phone", "Marketing e-mails", "B2B reference"):
         assert label in page
     assert "Employee ID" not in page
@@ -295,7 +267,7 @@ def test_profile_shows_and_saves_the_shops_profile_attributes(app, client):
         anna = f.user("anna.admin@acme.example")
         values = {v.definition.key: v.value for v in anna.attribute_values}
         assert values == {"CUSTOMER_PHONE": "+49 30 42", "MARKETING_OPT_IN": "yes", "CUSTOMER_B2B_REF": "ACME-7"}
-    page = text(client.get("/account/profile"))
+    page = unescaped(client.get("/account/profile"))
     assert 'value="ACME-7"' in page and "checked" in page
     post_form(client, "/account/profile", {"first_name": "Anna", "last_name": "Admin", "attr_CUSTOMER_B2B_REF": "ACME-7"})
     with app.app_context():
@@ -305,12 +277,12 @@ def test_profile_shows_and_saves_the_shops_profile_attributes(app, client):
 
 def test_profile_refuses_a_bad_attribute_value_and_keeps_everything(app, client):
     with app.app_context():
-        attribute_definition("CUSTOMER_B2B_REF").type = "number"
+        f.attribute("CUSTOMER_B2B_REF").type = "number"
         db.session.commit()
     login(client, "anna.admin@acme.example")
     response = post_form(client, "/account/profile", {"first_name": "Annabel", "last_name": "Admin",
                                                       "attr_CUSTOMER_B2B_REF": "seven"})
-    assert "B2B reference must be a number." in text(response)
+    assert "B2B reference must be a number." in unescaped(response)
     with app.app_context():
         anna = f.user("anna.admin@acme.example")
         assert anna.first_name == "Anna"

@@ -10,8 +10,8 @@ from extensions import db
 from models.auth import PasswordResetToken
 from models.base import utcnow
 from models.mail import OutboxMessage
-from tests.conftest import login
-from tests.sign_in_pages import deactivate_ben, post_form, signed_in, text, user_row
+from tests.helpers import login, post_form, unescaped
+from tests.sign_in_pages import deactivate_ben, signed_in, user_row
 
 NEW_PASSWORD = "a-new-long-password"
 
@@ -38,13 +38,13 @@ def choose_password(client, link: str, password=NEW_PASSWORD, confirm=None, form
 def test_password_reset_by_mailed_link(app, client, run_jobs):
     response = request_reset(client, "Ben.Buyer@acme.example")
     assert response.status_code == 302
-    assert "a reset link is on its way. It works once." in text(client.get("/login"))
+    assert "a reset link is on its way. It works once." in unescaped(client.get("/login"))
     run_jobs()
     link = reset_link(app, "ben.buyer@acme.example")
-    assert "New password" in text(client.get(link))
+    assert "New password" in unescaped(client.get(link))
     response = choose_password(client, link)
     assert response.status_code == 302 and response.location == "/login"
-    assert "Your password is changed." in text(client.get("/login"))
+    assert "Your password is changed." in unescaped(client.get("/login"))
     assert login(client, "ben.buyer@acme.example").status_code == 401
     assert login(client, "ben.buyer@acme.example", NEW_PASSWORD).status_code == 302
 
@@ -55,7 +55,7 @@ def test_a_used_reset_link_cannot_be_used_again(app, client):
     choose_password(client, link)
     response = client.get(link)
     assert response.status_code == 302 and response.location == "/password-reset"
-    assert "already been used" in text(client.get("/password-reset"))
+    assert "already been used" in unescaped(client.get("/password-reset"))
     before = user_row(app, "ben.buyer@acme.example")
     response = choose_password(client, link, "yet-another-password", form_page="/password-reset")
     assert response.status_code == 302 and response.location == "/password-reset"
@@ -71,7 +71,7 @@ def test_an_expired_reset_link_is_refused(app, client):
     before = user_row(app, "ben.buyer@acme.example")
     response = client.get(link)
     assert response.status_code == 302 and response.location == "/password-reset"
-    assert "This password reset link has expired. Ask for a new one." in text(client.get("/password-reset"))
+    assert "This password reset link has expired. Ask for a new one." in unescaped(client.get("/password-reset"))
     assert choose_password(client, link, form_page="/password-reset").location == "/password-reset"
     assert user_row(app, "ben.buyer@acme.example") == before
 
@@ -79,7 +79,7 @@ def test_an_expired_reset_link_is_refused(app, client):
 def test_an_unknown_reset_link_is_refused(client):
     response = client.get("/password-reset/not-a-real-token")
     assert response.status_code == 302
-    assert "This password reset link is not valid." in text(client.get("/password-reset"))
+    assert "This password reset link is not valid." in unescaped(client.get("/password-reset"))
 
 
 @pytest.mark.parametrize("email", ["nobody@acme.example", "admin@atrium.example", "ben.buyer@acme.example"])
@@ -90,7 +90,7 @@ def test_reset_requests_answer_alike_and_mail_only_active_users(app, client, ema
             db.session.commit()
     response = request_reset(client, email)
     assert response.status_code == 302
-    assert "If that address belongs to an active account" in text(client.get("/login"))
+    assert "If that address belongs to an active account" in unescaped(client.get("/login"))
     with app.app_context():
         sent = select(func.count()).where(OutboxMessage.recipient == email, OutboxMessage.template == "password_reset")
         assert db.session.scalar(sent) == 0
@@ -98,7 +98,7 @@ def test_reset_requests_answer_alike_and_mail_only_active_users(app, client, ema
 
 def test_a_malformed_reset_address_is_refused_by_the_form(client):
     response = request_reset(client, "not an address")
-    assert response.status_code == 200 and "Enter a valid e-mail address." in text(response)
+    assert response.status_code == 200 and "Enter a valid e-mail address." in unescaped(response)
 
 
 @pytest.mark.parametrize("password,confirm,message", [
@@ -110,7 +110,7 @@ def test_a_bad_new_password_keeps_the_link_usable(app, client, password, confirm
     link = reset_link(app, "ben.buyer@acme.example")
     before = user_row(app, "ben.buyer@acme.example")
     response = choose_password(client, link, password, confirm)
-    assert response.status_code == 400 and message in text(response)
+    assert response.status_code == 400 and message in unescaped(response)
     assert user_row(app, "ben.buyer@acme.example") == before
     assert choose_password(client, link).status_code == 302
 

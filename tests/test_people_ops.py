@@ -22,13 +22,11 @@ from models.members import assign_roles, create_user, delete_user, set_budget
 from models.money import parse_amount
 from models.roles import create_role, delete_role, update_role
 from tests import factories as f
+from tests.helpers import mail_link
 
 
 def _token_from_mail(email):
-    body = db.session.scalars(
-        select(OutboxMessage.body_text).where(OutboxMessage.recipient == email).order_by(OutboxMessage.id.desc())
-    ).first()
-    return body.split("/invitations/")[1].split()[0]
+    return mail_link(email, "/invitations/").removeprefix("/invitations/")
 
 
 def test_create_user_keeps_buyer_and_mails_a_password_link(app):
@@ -247,7 +245,7 @@ def test_one_pending_invitation_per_email_is_a_database_rule(app):
 
 
 def test_an_invitation_list_reads_accounts_and_invitations_once_not_per_line(app):
-    from tests.conftest import count_queries
+    from tests.helpers import count_queries
 
     def selects(size: int) -> int:
         with app.app_context():

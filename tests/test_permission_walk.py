@@ -15,7 +15,7 @@ from extensions import db
 from models.permissions import Perm, StaffPerm
 from models.staff import StaffUser
 from models.users import CompanyUser
-from tests.conftest import count_queries, login
+from tests.helpers import count_queries, login
 
 PUBLIC = {
     "static",

@@ -11,7 +11,7 @@ from extensions import db
 from models.companies import Address, BusinessUnit, Company
 from models.shops import ShopAddress, ShopCustomerSetting
 from tests import factories as f
-from tests.conftest import count_queries, csrf_token
+from tests.helpers import count_queries, csrf_token
 
 NEW_ADDRESS = {"kind": "shipping", "label": "Dock 3", "line1": "3 Pier Road", "line2": "", "postal_code": "20457",
                "city": "Hamburg", "country": "de"}

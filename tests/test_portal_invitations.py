@@ -9,14 +9,8 @@ from models.invitations import MAX_LIST_LINES, Invitation
 from models.mail import OutboxMessage
 from models.users import Role
 from tests import factories as f
-from tests.conftest import count_queries, csrf_token, login
-from tests.portal_pages import (
-    ANNA,
-    give_carl_people_desk,
-    ids_of,
-    page_html,
-    post_from_account,
-)
+from tests.helpers import count_queries, csrf_token, login
+from tests.portal_pages import ANNA, give_carl_people_desk, ids_of, page_html, post_from_account
 
 
 def _token(client) -> str:

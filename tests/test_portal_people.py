@@ -11,15 +11,8 @@ from models.permissions import BuiltinRole
 from models.roles import create_role
 from models.users import CompanyUser
 from tests import factories as f
-from tests.conftest import count_queries, login
-from tests.portal_pages import (
-    ANNA,
-    fresh_user,
-    give_carl_people_desk,
-    ids_of,
-    page_html,
-    post_from_account,
-)
+from tests.helpers import count_queries, login
+from tests.portal_pages import ANNA, fresh_user, give_carl_people_desk, ids_of, page_html, post_from_account
 
 BEN = "ben.buyer@acme.example"
 

@@ -12,7 +12,8 @@ from extensions import db
 from models.invitations import Invitation, InvitationState
 from models.users import Role
 from tests import factories as f
-from tests.backoffice_forms import company_id, flashes, post_company_form
+from tests.backoffice_forms import company_id, post_company_form
+from tests.helpers import flashes
 from tests.portal_pages import ANNA, page_html, post_from_account
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,7 +56,7 @@ def test_an_invitation_that_collides_with_one_saved_a_moment_ago_is_a_message_no
         buyer = f.role("buyer").id
     before = _pending(app, "dave.new@acme.example")
     token_page = page_html(client.get("/account/invitations"))
-    from tests.conftest import csrf_token
+    from tests.helpers import csrf_token
 
     response = client.post("/account/invitations", data={
         "csrf_token": csrf_token(token_page), "email": "dave.new@acme.example", "role": buyer,
@@ -88,7 +89,7 @@ def test_a_commit_that_fails_takes_back_the_success_message_and_keeps_nothing(ap
         return real_commit()
 
     form = page_html(client.get("/account/roles/new"))
-    from tests.conftest import csrf_token
+    from tests.helpers import csrf_token
 
     monkeypatch.setattr(db.session, "commit", failing_commit)
     response = client.post("/account/roles/new", data={

@@ -25,13 +25,8 @@ from jobs.queue import QUEUE_NAMES, enqueue, get_queue
 from jobs.schedules import SCHEDULES
 from models.auth import PasswordResetToken
 from models.mail import OutboxMessage
-from tests.mail_servers import (
-    RESET_LINK,
-    SmtpInbox,
-    free_port,
-    request_reset,
-    smtp_config,
-)
+from tests.helpers import free_port
+from tests.mail_servers import RESET_LINK, SmtpInbox, request_reset, smtp_config
 
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "")

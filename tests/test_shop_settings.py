@@ -8,7 +8,8 @@ from extensions import db
 from models.base import DomainError
 from models.shops import Shop, ShopAddress, ShopCustomerSetting, check_shop
 from tests import factories as f
-from tests.backoffice_forms import form_values, text
+from tests.backoffice_forms import form_values
+from tests.helpers import text
 
 
 def _sub_shop_of_a_sub_shop():

@@ -3,7 +3,7 @@ from sqlalchemy import select
 from extensions import db
 from models.mail import OutboxMessage
 from models.users import CompanyUser
-from tests.conftest import login
+from tests.helpers import login
 
 
 def test_portal_login_and_home(client):
@@ -15,7 +15,7 @@ def test_portal_login_and_home(client):
 
 def test_reset_mail_is_in_outbox(app, client, run_jobs):
     page = client.get("/password-reset")
-    from tests.conftest import csrf_token
+    from tests.helpers import csrf_token
 
     client.post("/password-reset", data={"email": "ben.buyer@acme.example", "csrf_token": csrf_token(page.get_data(as_text=True))})
     run_jobs()

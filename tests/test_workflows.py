@@ -6,11 +6,11 @@ from extensions import db
 from models.applications import CompanyApplication, submit_application
 from models.base import DomainError, NotPermitted
 from models.invitations import Invitation
-from models.mail import OutboxMessage
 from models.staff import StaffUser
 from models.workflow_engine import available_transitions, get_workflow, history_of, transition
 from models.workflows import WorkflowState, WorkflowTransition
 from tests import factories as f
+from tests.helpers import outbox
 
 APPLICATION = {
     "company_name": "Hooli", "first_name": "Gavin", "last_name": "Belson", "email": "gavin@hooli.example",
@@ -24,16 +24,12 @@ def _apply(data=None):
     return application
 
 
-def _mail_to(email):
-    return db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == email)).all()
-
-
 def test_application_starts_new_and_mails_contact_and_staff(app):
     with app.app_context():
         application = _apply()
         assert application.state == "new" and application.country == "US"
-        assert [m.template for m in _mail_to("gavin@hooli.example")] == ["application_received"]
-        assert [m.template for m in _mail_to("admin@atrium.example")].count("staff_new_application") == 2  # Umbrella + Hooli
+        assert [m.template for m in outbox("gavin@hooli.example")] == ["application_received"]
+        assert [m.template for m in outbox("admin@atrium.example")].count("staff_new_application") == 2  # Umbrella + Hooli
 
 
 def test_accept_creates_active_company_and_invites_contact_as_admin(app):
@@ -45,7 +41,7 @@ def test_accept_creates_active_company_and_invites_contact_as_admin(app):
         assert [a.city for a in company.addresses] == ["Mountain View"]
         invitation = db.session.scalar(select(Invitation).where(Invitation.email == "gavin@hooli.example"))
         assert invitation.role.key == "account_admin" and invitation.company_id == company.id
-        assert "invitation" in [m.template for m in _mail_to("gavin@hooli.example")]
+        assert "invitation" in [m.template for m in outbox("gavin@hooli.example")]
         assert [(h.from_state, h.to_state) for h in history_of(application)] == [("new", "accepted")]
 
 
@@ -59,7 +55,7 @@ def test_reject_needs_a_reason_and_mails_it(app):
         reason = get_workflow("company_application").reasons[0]
         transition(application, "reject", actor=f.actor(admin), reason_id=reason.id, comment="Please call us.")
         assert application.state == "rejected"
-        mail = [m for m in _mail_to("gavin@hooli.example") if m.template == "application_rejected"]
+        mail = [m for m in outbox("gavin@hooli.example") if m.template == "application_rejected"]
         assert len(mail) == 1 and reason.label in mail[0].body_text and "Please call us." in mail[0].body_text
 
 

@@ -49,14 +49,14 @@ def live_app(tmp_path_factory):
     """A fresh app on a seeded SQLite file; server-side exceptions are collected."""
     from app import create_app
     from cli import upgrade_database
-    from demo import seed_demo
     from jobs.queue import dispatch_ready
+    from tests.world import build_world
 
     db_file = tmp_path_factory.mktemp("live") / "atrium.sqlite"
     app = create_app(dict(TEST_CONFIG, DATABASE_URL=f"sqlite:///{db_file}"))
     with app.app_context():
         upgrade_database()
-        seed_demo()
+        build_world()
         db.session.commit()
         dispatch_ready()  # as `flask seed-demo` does: the demo mail reaches the outbox
         db.session.remove()

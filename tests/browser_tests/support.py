@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEMO_PASSWORD
+from tests.helpers import PASSWORD
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
@@ -103,7 +103,7 @@ def screenshot(page, name: str) -> Path:
 # --------------------------------------------------------------------------- steps
 
 
-def sign_in_portal(page, email: str, password: str = DEMO_PASSWORD) -> None:
+def sign_in_portal(page, email: str, password: str = PASSWORD) -> None:
     """Sign a company user in through the portal form."""
     page.goto("/login")
     page.get_by_label("E-mail").fill(email)
@@ -111,7 +111,7 @@ def sign_in_portal(page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def sign_in_staff(page, email: str, password: str = DEMO_PASSWORD) -> None:
+def sign_in_staff(page, email: str, password: str = PASSWORD) -> None:
     """Sign a staff user in through the back office form."""
     page.goto("/admin/login/")
     page.get_by_label("E-mail").fill(email)

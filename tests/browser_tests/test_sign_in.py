@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from extensions import db
 from models.companies import Company
 from tests.browser_tests.support import (
-    DEMO_PASSWORD,
+    PASSWORD,
     alert,
     assert_page_healthy,
     open_menu,
@@ -34,7 +34,7 @@ def test_portal_sign_in_edit_profile_and_sign_out(page, live_server):
     screenshot(page, "portal-login")
 
     page.get_by_label("E-mail").fill("anna.admin@acme.example")
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
     expect(page).to_have_url(f"{live_server}/")
@@ -99,7 +99,7 @@ def test_back_office_sign_in_companies_users_and_sign_out(page, live_server, liv
     expect(page.get_by_role("heading", name="Back office sign-in")).to_be_visible()
 
     page.get_by_label("E-mail").fill("admin@atrium.example")
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
     expect(page).to_have_url(f"{live_server}/admin/")
@@ -183,7 +183,7 @@ def test_password_reset_through_the_outbox(new_context, live_server):
     expect(user).to_have_url(f"{live_server}/password-reset")
     expect(alert(user, "This password reset link has already been used.")).to_be_visible()
 
-    sign_in_portal(user, "ben.buyer@acme.example", DEMO_PASSWORD)
+    sign_in_portal(user, "ben.buyer@acme.example", PASSWORD)
     expect(alert(user, "No account matches that e-mail and password.")).to_be_visible()
     sign_in_portal(user, "ben.buyer@acme.example", new_password)
     expect(user).to_have_url(f"{live_server}/")
