@@ -6,9 +6,10 @@ from flask import Blueprint, current_app
 
 from extensions import db
 from jobs.queue import dispatch_ready
-from models.auth import hash_password, normalize_email
+from models.actors import SYSTEM
+from models.base import DomainError
 from models.permissions import StaffRole
-from models.staff import StaffUser
+from models.staff_accounts import create_staff
 
 bp = Blueprint("cli", __name__, cli_group=None)
 
@@ -35,19 +36,18 @@ def seed_demo_command():
 @click.option("--email", prompt=True)
 @click.option("--name", prompt=True)
 @click.option("--role", "roles", multiple=True, type=click.Choice([r.value for r in StaffRole]), default=["administrator"])
-@click.password_option()
-def create_staff(email, name, roles, password):
-    """Create a back office account."""
-    email = normalize_email(email)
-    if db.session.scalar(db.select(StaffUser).where(StaffUser.email == email)):
-        raise click.ClickException(f"A staff account for {email} already exists.")
-    if len(password) < current_app.config["PASSWORD_MIN_LENGTH"]:
-        raise click.ClickException(f"Choose a password of at least {current_app.config['PASSWORD_MIN_LENGTH']} characters.")
-    staff = StaffUser(email=email, name=name, password_hash=hash_password(password))
-    staff.roles = roles
-    db.session.add(staff)
+@click.option("--password", prompt="Password (leave empty to mail a link to choose one)", hide_input=True,
+              confirmation_prompt=True, default="", show_default=False)
+def create_staff_command(email, name, roles, password):
+    """Create a back office account (the same operation as Setup → Staff)."""
+    try:
+        staff = create_staff(actor=SYSTEM, email=email, name=name, roles=list(roles), password=password or None)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
     db.session.commit()
-    click.echo(f"Staff account {email} created ({', '.join(roles)}).")
+    dispatch_ready()
+    how = "" if password else f" We sent {staff.email} a link to choose a password."
+    click.echo(f"Staff account {staff.email} created ({', '.join(roles)}).{how}")
 
 
 @bp.cli.command("serve")

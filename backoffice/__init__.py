@@ -22,7 +22,8 @@ def init_app(app) -> None:
     from backoffice.auth import StaffIndexView
     from backoffice.companies import CompanyView
     from backoffice.customers import CompanyUserView
-    from backoffice.system import AuditEventView, OutboxView, ShopView, StaffUserView
+    from backoffice.staff import StaffUserView
+    from backoffice.system import AuditEventView, OutboxView, ShopView
     from backoffice.workflow import WorkflowTransitionView, WorkflowView
 
     admin = Admin(

@@ -10,14 +10,15 @@ from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from backoffice.base import deny_or_login
-from edge import keep_changes
+from edge import attempt, keep_changes
 from extensions import db
-from models.auth import authenticate
+from models.auth import authenticate, find_reset_token, request_password_reset, reset_password
 from models.base import DomainError
 from models.companies import Company, CompanyStatus
 from models.mail import MailState, OutboxMessage
 from models.staff import StaffUser
 from models.users import CompanyUser
+from portal.forms import NewPasswordForm, ResetRequestForm
 from security import is_staff_user, next_url
 
 
@@ -61,6 +62,34 @@ class StaffIndexView(AdminIndexView):
             login_user(staff)
             return redirect(next_url("admin.index"))
         return self.render("backoffice/login.html", form=form)
+
+    @expose("/password-reset/", methods=("GET", "POST"))
+    def password_reset_view(self):
+        """Staff who forgot their password ask for a link (the answer never says whether the address exists)."""
+        form = ResetRequestForm()
+        if form.validate_on_submit():
+            request_password_reset(form.email.data, StaffUser)
+            flash("If that address belongs to an active back office account, a link to choose a new password "
+                  "is on its way. It works once.", "info")
+            return redirect(url_for("admin.login"))
+        return self.render("backoffice/password_reset.html", form=form)
+
+    @expose("/password/<token>/", methods=("GET", "POST"))
+    def password_view(self, token: str):
+        """Choose a password through a mailed link (a new account, or a reset)."""
+        try:
+            find_reset_token(token, StaffUser)
+        except DomainError as error:
+            flash(error.message, "error")
+            return redirect(url_for("admin.password_reset_view"))
+        form = NewPasswordForm()
+        if form.validate_on_submit():
+            with attempt(form):
+                reset_password(token, form.password.data, form.confirm.data, StaffUser)
+                logout_user()
+                flash("Your password is set. Sign in with it.", "success")
+                return redirect(url_for("admin.login"))
+        return self.render("backoffice/password.html", form=form), 400 if form.is_submitted() else 200
 
     @expose("/logout/", methods=("POST",))
     def logout(self):

@@ -13,7 +13,7 @@ from flask_admin import expose
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from backoffice.pages import form_id, load_or_404, optional_row, posted_amount, run_and_redirect
+from backoffice.pages import activate_or_deactivate, form_id, load_or_404, optional_row, posted_amount, run_and_redirect
 from edge import attempt
 from extensions import db
 from models.addresses import ADDRESS_FORMATS, address_book_mode, format_address
@@ -113,11 +113,8 @@ class CustomerEditorActions:
     @expose("/active/", methods=("POST",))
     def active_view(self):
         """Activate or deactivate the account (deactivation ends live sessions)."""
-        user = load_or_404(CompanyUser, form_id())
-        active = request.form.get("active") == "1"
-        done = f"{user.email} is {'active' if active else 'deactivated and signed out'}."
-        return run_and_redirect(lambda: set_user_active(user, active, actor=current_actor()), done,
-                                _editor(user.id, "basic"))
+        return activate_or_deactivate(CompanyUser, set_user_active, lambda user: user.email,
+                                      lambda user: _editor(user.id, "basic"))
 
     @expose("/b2b/", methods=("POST",))
     def b2b_view(self):

@@ -17,7 +17,7 @@ from extensions import db
 from locales import request_locale
 from models.base import DomainError
 from models.money import parse_amount
-from security import load_or_404  # noqa: F401  (the back office loads rows the same way)
+from security import current_actor, load_or_404
 
 
 def form_id(name: str = "id") -> int | None:
@@ -39,6 +39,14 @@ def optional_row(model, raw_id, message: str):
     if row is None:
         raise DomainError(message)
     return row
+
+
+def activate_or_deactivate(model, operation: Callable, name: Callable, target: Callable):
+    """The posted account's ``active`` flag through ``operation(row, active, actor=...)``; back to ``target(row)``."""
+    row = load_or_404(model, form_id())
+    active = request.form.get("active") == "1"
+    done = f"{name(row)} is {'active' if active else 'deactivated and signed out'}."
+    return run_and_redirect(lambda: operation(row, active, actor=current_actor()), done, target(row))
 
 
 def run_and_redirect(operation: Callable, done: str | Callable, target: str):

@@ -6,8 +6,6 @@ from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike, IntEqualFi
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
-from wtforms import PasswordField, SelectMultipleField
-from wtforms.validators import Optional
 
 from backoffice.base import StaffModelView, refuse_as_form_error
 from backoffice.filters import (
@@ -20,10 +18,8 @@ from backoffice.filters import (
 from extensions import db
 from models.addresses import ADDRESS_FORMATS
 from models.audit import AuditEvent
-from models.auth import normalize_email, set_password
-from models.base import DomainError
 from models.companies import Company
-from models.permissions import STAFF_ROLES, StaffPerm
+from models.permissions import StaffPerm
 from models.shops import (
     AddressBookMode,
     CustomerType,
@@ -91,37 +87,6 @@ class ShopView(LiveFilterOptions, StaffModelView):
 
     def on_model_change(self, form, model, is_created):
         refuse_as_form_error(check_shop, model)
-
-
-class StaffUserView(StaffModelView):
-    required_permission = StaffPerm.MANAGE_STAFF
-    can_delete = False
-    column_list = ("email", "name", "phone", "role_names", "active", "last_login_at")
-    column_labels = {"role_names": "Roles"}
-    column_searchable_list = ("email", "name")
-    column_filters = ("active",)
-    form_columns = ("email", "name", "phone", "photo", "active")
-    form_extra_fields = {
-        "staff_roles": SelectMultipleField(
-            "Roles", choices=[(role.value, label) for role, (label, _) in STAFF_ROLES.items()]
-        ),
-        "new_password": PasswordField("New password", validators=[Optional()]),
-    }
-
-    def on_form_prefill(self, form, id):
-        staff = self.get_one(id)
-        form.staff_roles.data = [r.value for r in staff.roles] if staff else []
-
-    def on_model_change(self, form, model, is_created):
-        model.email = normalize_email(model.email)
-        model.roles = form.staff_roles.data or []
-        if form.new_password.data:
-            try:
-                set_password(model, form.new_password.data)
-            except DomainError as error:
-                raise ValueError(error.message) from error
-        elif is_created:
-            raise ValueError("A new staff account needs a password.")
 
 
 def _mail_body(view, context, model, name):

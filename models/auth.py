@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import ForeignKey, String, delete, func, select
+from sqlalchemy import CheckConstraint, ForeignKey, String, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -38,18 +38,27 @@ class LoginFailure(db.Model):
 
 
 class PasswordResetToken(db.Model):
-    """A single-use, expiring password reset link. Only its hash is stored."""
+    """A single-use, expiring link to set a password, of a company user or a staff member. Only its hash is stored."""
 
     __tablename__ = "password_reset_tokens"
+    __table_args__ = (
+        CheckConstraint("(user_id IS NULL) <> (staff_user_id IS NULL)", name="one_account"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("company_users.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("company_users.id", ondelete="CASCADE"), index=True)
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    user: Mapped[CompanyUser] = relationship()
+    user: Mapped[CompanyUser | None] = relationship()
+    staff_user: Mapped[StaffUser | None] = relationship()
+
+    @property
+    def account(self) -> CompanyUser | StaffUser:
+        return self.user if self.user is not None else self.staff_user
 
 
 def normalize_email(email: str) -> str:
@@ -181,63 +190,63 @@ def _token_hash(token: str) -> str:
 
 
 @operation(public=True)
-def request_password_reset(email: str) -> None:
-    """E-mail a single-use reset link if ``email`` belongs to an active company user.
+def request_password_reset(email: str, model=CompanyUser) -> None:
+    """E-mail a single-use reset link if ``email`` belongs to an active account (``CompanyUser`` or ``StaffUser``).
 
     Says nothing about whether the address exists: the caller shows the same
     message either way.
     """
-    user = db.session.scalar(
-        select(CompanyUser)
-        .where(CompanyUser.email == normalize_email(email))
-        .execution_options(unscoped=True)
+    account = db.session.scalar(
+        select(model).where(model.email == normalize_email(email)).execution_options(unscoped=True)
     )
-    if user is None or not user.active:
+    if account is None or not account.active:
         return
-    issue_password_link(user)
+    if model is StaffUser:
+        issue_password_link(account, template="staff_password", subject="Reset your Atrium back office password")
+    else:
+        issue_password_link(account)
 
 
 def issue_password_link(
-    user: CompanyUser,
+    account: CompanyUser | StaffUser,
     *,
     template: str = "password_reset",
     subject: str = "Reset your Atrium password",
     hours: int | None = None,
 ) -> None:
-    """Mail ``user`` a single-use, expiring link to set a password."""
+    """Mail ``account`` a single-use, expiring link to set a password."""
     token = secrets.token_urlsafe(32)
     hours = hours or current_app.config["PASSWORD_RESET_HOURS"]
-    db.session.add(
-        PasswordResetToken(
-            user=user, token_hash=_token_hash(token), expires_at=utcnow() + timedelta(hours=hours)
-        )
-    )
+    owner = {"staff_user": account} if isinstance(account, StaffUser) else {"user": account}
+    db.session.add(PasswordResetToken(token_hash=_token_hash(token), expires_at=utcnow() + timedelta(hours=hours),
+                                      **owner))
     db.session.flush()
-    queue_mail(user.email, template, subject=subject, user=user, token=token, hours=hours)
+    queue_mail(account.email, template, subject=subject, user=account, token=token, hours=hours)
 
 
-def find_reset_token(token: str) -> PasswordResetToken:
-    """The usable reset token for ``token``, or a ``DomainError`` saying why not."""
+def find_reset_token(token: str, model=CompanyUser) -> PasswordResetToken:
+    """The usable link of an account of ``model`` for ``token``, or a ``DomainError`` saying why not."""
     row = db.session.scalar(
         select(PasswordResetToken).where(PasswordResetToken.token_hash == _token_hash(token))
     )
-    if row is None:
+    if row is None or not isinstance(row.account, model):
         raise DomainError("This password reset link is not valid. Ask for a new one.")
     if row.used_at is not None:
         raise DomainError("This password reset link has already been used. Ask for a new one.")
     if row.expires_at <= utcnow():
         raise DomainError("This password reset link has expired. Ask for a new one.")
-    if not row.user.active:
-        raise DomainError("This account is deactivated. Ask your company's account admin to reactivate it.")
+    if not row.account.active:
+        raise DomainError(_inactive_message(row.account))
     return row
 
 
 @operation(public=True)
-def reset_password(token: str, password: str, confirm: str) -> CompanyUser:
-    """Set a new password through a reset link; the link cannot be used again."""
-    row = find_reset_token(token)
+def reset_password(token: str, password: str, confirm: str, model=CompanyUser) -> CompanyUser | StaffUser:
+    """Set a new password through a link; the link cannot be used again."""
+    row = find_reset_token(token, model)
     check_new_password(password, confirm)
-    set_password(row.user, password)
+    account = row.account
+    set_password(account, password)
     row.used_at = utcnow()
-    db.session.execute(delete(LoginFailure).where(LoginFailure.email == row.user.email))
-    return row.user
+    db.session.execute(delete(LoginFailure).where(LoginFailure.email == account.email))
+    return account

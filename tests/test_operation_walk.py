@@ -101,6 +101,12 @@ ARGUMENTS = {
     "models.shops.assign_shop": lambda: ((_ben(), f.shop("atrium-us")), {}),
     "models.shops.check_shop": lambda: ((f.shop("atrium-de"),), {}),
     "models.shops.set_assignment_state": lambda: ((_ben().shop_assignments[0], False), {}),
+    "models.staff_accounts.create_staff": lambda: ((), {"email": "new@atrium.example", "name": "New",
+                                                        "roles": ["support"]}),
+    "models.staff_accounts.update_staff": lambda: ((f.staff("support@atrium.example"),),
+                                                   {"name": "Sam", "roles": ["support"]}),
+    "models.staff_accounts.set_staff_active": lambda: ((f.staff("support@atrium.example"), False), {}),
+    "models.staff_accounts.send_staff_password_link": lambda: ((f.staff("support@atrium.example"),), {}),
     "models.workflow_definitions.check_definition": lambda: ((get_workflow("company_application"),), {}),
     "models.workflow_definitions.check_transition": lambda: ((get_workflow("company_application").transitions[0],), {}),
 }

@@ -29,6 +29,8 @@ PUBLIC = {
     "portal.register",
     "admin.login",
     "admin.logout",
+    "admin.password_reset_view",
+    "admin.password_view",
 }
 COMPANY_USERS = [
     "anna.admin@acme.example",
