@@ -69,6 +69,22 @@ def schema(url: str) -> dict:
         engine.dispose()
 
 
+def app_for(database: Path):
+    """An app on the SQLite file ``database``, to read what the migrations left there."""
+    return create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": f"sqlite:///{database}",
+                       "REDIS_URL": "", "MAIL_SERVER": ""})
+
+
+def query(database: Path, sql: str) -> list[tuple]:
+    """The rows a SELECT gives on the SQLite file ``database``."""
+    engine = create_engine(f"sqlite:///{database}")
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(sql))]
+    finally:
+        engine.dispose()
+
+
 def test_upgrade_builds_the_same_schema_as_the_models(migrated, tmp_path):
     declared = tmp_path / "declared.sqlite"
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": f"sqlite:///{declared}",
@@ -127,8 +143,7 @@ def test_existing_amounts_move_to_exact_money_with_their_data(tmp_path):
             "VALUES (1, 1, 'a@acme.example', 'A', 'B', '', 'b2b', 1, 1, 0.10, 'monthly', 0.20, '2026-01-01 00:00:00')"))
     engine.dispose()
     run_flask(database, "db", "upgrade")
-    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": f"sqlite:///{database}",
-                      "REDIS_URL": "", "MAIL_SERVER": ""})
+    app = app_for(database)
     with app.app_context():
         from models.companies import Company
         from models.users import CompanyUser
@@ -140,16 +155,6 @@ def test_existing_amounts_move_to_exact_money_with_their_data(tmp_path):
         assert db.session.scalar(select(CompanyUser.id).where(
             CompanyUser.budget_amount + CompanyUser.order_spend_limit == Decimal("0.30"))) == 1
         db.engine.dispose()
-
-
-def query(database: Path, sql: str) -> list[tuple]:
-    """The rows a SELECT gives on the SQLite file ``database``."""
-    engine = create_engine(f"sqlite:///{database}")
-    try:
-        with engine.connect() as connection:
-            return [tuple(row) for row in connection.execute(text(sql))]
-    finally:
-        engine.dispose()
 
 
 def test_built_in_roles_hold_the_permissions_the_code_declares(migrated):
@@ -204,8 +209,7 @@ def test_applications_keep_their_state_and_history_when_workflows_move_onto_the_
             "'Checking', '2026-01-03 00:00:00')"))
     engine.dispose()
     run_flask(database, "db", "upgrade")
-    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": f"sqlite:///{database}",
-                      "REDIS_URL": "", "MAIL_SERVER": ""})
+    app = app_for(database)
     with app.app_context():
         from models.applications import CompanyApplication
         from models.workflow_engine import available_transitions, history_of
