@@ -41,6 +41,7 @@ def configure(app: Flask, test_config: dict | None) -> None:
 
 def register_extensions(app: Flask) -> None:
     import edge
+    import headers
     import jobs.queue
     import locales
     import models  # noqa: F401  (registers every model)
@@ -57,6 +58,7 @@ def register_extensions(app: Flask) -> None:
     jobs.queue.init_app(app)
     edge.init_app(app)
     locales.init_app(app)
+    headers.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from flask import (
+    abort,
     flash,
     g,
     make_response,
@@ -55,9 +56,16 @@ def init_app(app) -> None:
 
 
 def _begin() -> None:
-    """A GET only reads: on SQLite its transaction need not take the write lock."""
+    """Refuse NUL characters (no database stores them); a GET only reads (SQLite: no write lock)."""
     if request.method in SAFE_METHODS:
         g.edge_reading = reads_only()
+    fields = list(request.args.items(multi=True))
+    if request.method not in SAFE_METHODS:
+        fields += list(request.form.items(multi=True))
+        fields += [(key, upload.filename or "") for key, upload in request.files.items(multi=True)]
+    if any("\x00" in key or "\x00" in value for key, value in fields):
+        abort(400, description="The request holds a NUL character, which Atrium cannot store. "
+                               "Remove it and send the form again.")
 
 
 def _end(exc=None) -> None:

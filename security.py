@@ -11,6 +11,7 @@ queries, templates and every operation take it from there. Needs:
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import unquote, urlsplit
 
 from flask import abort, current_app, g, request, url_for
 from flask_login import current_user, user_logged_in, user_logged_out
@@ -185,11 +186,34 @@ def permission_required(perm: Perm):
 
 
 def next_url(default_endpoint: str) -> str:
-    """A safe post-login redirect target: only paths on this site."""
+    """Where to go after signing in: the ``next`` asked for if it is a path on this site, else the default."""
     target = request.args.get("next") or request.form.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for(default_endpoint)
+    return target if is_local_path(target) else url_for(default_endpoint)
+
+
+def is_local_path(target: str) -> bool:
+    """Whether ``target`` is a path on this site, in every form a browser might read it.
+
+    Refused: other sites (``//host``, ``https://host``), backslashes (``/\\host``), control
+    characters (a tab or line break that a browser drops, turning ``/\t/host`` into
+    ``//host``, or that would break the Location header), and any of these percent-encoded.
+    """
+    if not target or len(target) > 2000:
+        return False
+    candidate = target
+    for _ in range(3):  # the target as given, then decoded, then decoded again
+        if any(ord(char) < 32 or ord(char) == 127 for char in candidate) or "\\" in candidate:
+            return False
+        if not candidate.startswith("/") or candidate.startswith("//"):
+            return False
+        parts = urlsplit(candidate)
+        if parts.scheme or parts.netloc:
+            return False
+        decoded = unquote(candidate)
+        if decoded == candidate:
+            return True
+        candidate = decoded
+    return False
 
 
 def get_visible_or_404(model, row_id):
@@ -200,6 +224,23 @@ def get_visible_or_404(model, row_id):
     if row is None:
         abort(404)
     return row
+
+
+MAX_PAGE = 100_000
+
+
+def page_number() -> int:
+    """The ``page`` asked for in the query string: 1 for anything that is not a sane page number."""
+    page = request.args.get("page", 1, type=int) or 1
+    return page if 1 <= page <= MAX_PAGE else 1
+
+
+def paginate(query, per_page: int = 25):
+    """One page of ``query`` with its count; a page past the end shows the last one."""
+    page = db.paginate(query, page=page_number(), per_page=per_page, error_out=False, count=True)
+    if page.page > page.pages > 0:
+        page = db.paginate(query, page=page.pages, per_page=per_page, error_out=False, count=True)
+    return page
 
 
 def load_or_404(model, row_id, *options):

@@ -5,6 +5,7 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from extensions import db
+from headers import csp_nonce
 from models.applications import CompanyApplication
 from models.attributes import AttributeDefinition, ShopAttribute
 from models.audit import AuditEvent
@@ -30,6 +31,7 @@ def init_app(app) -> None:
         name="Atrium back office",
         index_view=StaffIndexView(name="Home", url="/admin", endpoint="admin"),
         theme=Bootstrap4Theme(base_template="backoffice/master.html", fluid=True),
+        csp_nonce_generator=csp_nonce,
     )
     customers = "Customers"
     admin.add_view(CompanyView(Company, db, name="Companies", endpoint="companies", category=customers))

@@ -18,7 +18,7 @@ from extensions import db
 from models.base import DomainError
 from models.conflicts import conflict_message
 from models.permissions import StaffPerm
-from security import current_actor, is_staff_user
+from security import MAX_ID, MAX_PAGE, current_actor, is_staff_user
 
 
 def deny_or_login():
@@ -28,6 +28,14 @@ def deny_or_login():
     if not is_staff_user():
         abort(403, description="The back office is for Atrium staff. Company users sign in to the portal.")
     abort(403, description="Your staff roles do not include this part of the back office.")
+
+
+def posted_ids(ids) -> list[int]:
+    """The row ids a bulk action was posted with; anything else is left out, and the clerk is told."""
+    good = [int(i) for i in ids if str(i).isdigit() and int(i) <= MAX_ID]
+    if len(good) != len(ids):
+        flash(f"{len(ids) - len(good)} of the selected rows were not valid and were left out.", "warning")
+    return good
 
 
 def refuse_as_form_error(check, model) -> None:
@@ -72,6 +80,19 @@ class StaffModelView(ModelView):
     column_type_formatters = TYPE_FORMATTERS
     column_type_formatters_detail = DETAIL_TYPE_FORMATTERS
 
+    def get_one(self, id):
+        """The row with this id; an id that is not a sane integer names no row (Flask-Admin says so)."""
+        if id is None or not str(id).isdigit() or int(id) > MAX_ID:
+            return None
+        return db.session.get(self.model, int(id))
+
+    def _get_list_extra_args(self):
+        """The list's query string, with a page number clamped to what a list can have."""
+        args = super()._get_list_extra_args()
+        if not 0 <= (args.page or 0) <= MAX_PAGE:
+            args.page = 0
+        return args
+
     def is_accessible(self) -> bool:
         return is_staff_user() and current_actor().can(self.required_permission)
 
@@ -98,8 +119,7 @@ class StaffModelView(ModelView):
 
     def run_operation(self, ids, operation, done_message: str) -> None:
         """Apply a model operation to each selected row, all or nothing (the edge commits)."""
-        ids = [int(i) for i in ids if str(i).isdigit()]
-        rows = db.session.scalars(db.select(self.model).where(self.model.id.in_(ids))).all()
+        rows = db.session.scalars(db.select(self.model).where(self.model.id.in_(posted_ids(ids)))).all()
         with attempt():
             for row in rows:
                 operation(row)

@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from backoffice.base import StaffModelView
+from backoffice.base import StaffModelView, posted_ids
 from backoffice.customer_editor import (
     CustomerEditorActions,
     bulk_shop_state,
@@ -184,10 +184,10 @@ class CompanyUserView(CustomerEditorActions, LiveFilterOptions, StaffModelView):
     @action("enable_shops", "Enable shop access",
             "Enable the shop assignments of the selected customers? Each customer gets an activation mail.")
     def action_enable_shops(self, ids):
-        bulk_shop_state([int(i) for i in ids], True, current_actor())
+        bulk_shop_state(posted_ids(ids), True, current_actor())
 
     @action("disable_shops", "Disable shop access",
             "Disable the shop assignments of the selected customers? They can no longer sign in to those shops "
             "and each gets a mail.")
     def action_disable_shops(self, ids):
-        bulk_shop_state([int(i) for i in ids], False, current_actor())
+        bulk_shop_state(posted_ids(ids), False, current_actor())

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from edge import attempt
-from extensions import db
 from models.addresses import (
     add_address,
     address_book_mode,
@@ -39,10 +38,9 @@ from security import (
     current_actor,
     current_company,
     load_or_404,
+    paginate,
     permission_required,
 )
-
-PER_PAGE = 25
 
 
 def _posted_id(name: str) -> int | None:
@@ -123,9 +121,7 @@ def addresses():
     company, actor = current_company(), current_actor()
     shared = address_book_mode(company, actor.customer_type) is AddressBookMode.SHARED
     filters = {"q": (request.args.get("q") or "").strip()[:80], "kind": request.args.get("kind") or ""}
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    query = address_book_query(company, shared=shared, search=filters["q"], kind=filters["kind"])
-    rows = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False, count=True)
+    rows = paginate(address_book_query(company, shared=shared, search=filters["q"], kind=filters["kind"]))
     editable = {k.value: can_edit_addresses(actor, company, k.value) for k in AddressKind}
     notice = read_only_reason(actor, company) or read_only_reason(actor, company, AddressKind.BILLING.value)
     return render_template(

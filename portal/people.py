@@ -49,17 +49,9 @@ from portal.people_forms import (
     role_choices,
     unit_choices,
 )
-from security import current_actor, current_company, load_or_404, permission_required
-
-PER_PAGE = 25
-
+from security import current_actor, current_company, load_or_404, paginate, permission_required
 
 # --- helpers ------------------------------------------------------------------
-
-def paginate(query):
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False, count=True)
-
 
 def _status(form) -> int:
     """400 when a sent form (or the operation it asked for) was refused, else 200."""

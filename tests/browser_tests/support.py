@@ -66,11 +66,12 @@ class PageWatch:
 
 
 def assert_page_healthy(page, *, allow_status: tuple[int, ...] = ()) -> None:
-    """No JS errors, no broken local assets, nothing fetched from the internet."""
+    """No JS errors or CSP violations, no broken local assets, nothing fetched from the internet."""
     watch: PageWatch = page.context.watch
     bad = [r for r in watch.bad_responses if int(r.split(" ", 1)[0]) not in allow_status]
     problems = {
         "JavaScript errors": watch.page_errors,
+        "Content-Security-Policy violations": [e for e in watch.console_errors if "Content Security Policy" in e],
         "failed requests": watch.failed_requests,
         "requests to other hosts (offline product)": watch.blocked_requests,
         "HTTP errors": bad,
