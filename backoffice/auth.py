@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length
 from backoffice.base import deny_or_login
 from edge import attempt, keep_changes
 from extensions import db
-from models.auth import authenticate, find_reset_token, request_password_reset, reset_password
+from models.auth import Throttled, authenticate, find_reset_token, request_password_reset, reset_password
 from models.base import DomainError
 from models.companies import Company, CompanyStatus
 from models.mail import MailState, OutboxMessage
@@ -56,7 +56,8 @@ class StaffIndexView(AdminIndexView):
             try:
                 staff = authenticate(StaffUser, form.email.data, form.password.data, request.remote_addr or "")
             except DomainError as error:
-                keep_changes()  # the failed attempt counts for the throttle
+                if not isinstance(error, Throttled):
+                    keep_changes()  # a checked, failed attempt counts for the throttle
                 flash(error.message, "error")
                 return self.render("backoffice/login.html", form=form), 401
             login_user(staff)

@@ -7,15 +7,16 @@ from sqlalchemy import delete
 
 from extensions import db
 from jobs.queue import with_app_context
-from models.auth import LoginFailure, PasswordResetToken
+from models.auth import PasswordResetToken
 from models.base import utcnow
+from models.throttle import purge
 
 
 @with_app_context
 def purge_expired_security_rows() -> None:
-    """Drop failed sign-ins older than a day and reset links expired a week ago."""
+    """Drop attempt counters older than a day and reset links expired a week ago."""
     now = utcnow()
-    db.session.execute(delete(LoginFailure).where(LoginFailure.at < now - timedelta(days=1)))
+    purge(older_than=timedelta(days=1))
     db.session.execute(
         delete(PasswordResetToken).where(PasswordResetToken.expires_at < now - timedelta(days=7))
     )

@@ -5,13 +5,14 @@ Importing this package registers every model with the metadata.
 from models.applications import CompanyApplication  # noqa: F401
 from models.attributes import AttributeDefinition, AttributeValue, ShopAttribute  # noqa: F401
 from models.audit import AuditEvent  # noqa: F401
-from models.auth import LoginFailure, PasswordResetToken  # noqa: F401
+from models.auth import PasswordResetToken  # noqa: F401
 from models.companies import Address, BusinessUnit, Company  # noqa: F401
 from models.followups import FollowUp  # noqa: F401
 from models.invitations import Invitation  # noqa: F401
 from models.mail import OutboxMessage  # noqa: F401
 from models.shops import Shop, ShopAddress, ShopAssignment, ShopCustomerSetting  # noqa: F401
 from models.staff import StaffUser, StaffUserRole  # noqa: F401
+from models.throttle import Throttle  # noqa: F401
 from models.users import CompanyUser, Role, RolePermission  # noqa: F401
 from models.workflow_engine import transition  # noqa: F401  (registers the mail recipients)
 from models.workflows import (  # noqa: F401

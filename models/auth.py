@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import CheckConstraint, ForeignKey, String, delete, func, select
+from sqlalchemy import CheckConstraint, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -21,20 +21,10 @@ from models.base import DomainError, UTCDateTime, utcnow
 from models.mail import queue_mail
 from models.operations import operation
 from models.staff import StaffUser
+from models.throttle import clear, give_back, take
 from models.users import CompanyUser
 
 BAD_CREDENTIALS = "No account matches that e-mail and password."
-
-
-class LoginFailure(db.Model):
-    """One failed sign-in, kept for the throttle window."""
-
-    __tablename__ = "login_failures"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), index=True)
-    ip: Mapped[str] = mapped_column(String(64), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class PasswordResetToken(db.Model):
@@ -86,56 +76,48 @@ def set_password(user, password: str) -> None:
     user.end_sessions()
 
 
-def _window_start() -> datetime:
-    return utcnow() - timedelta(minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
+class Throttled(DomainError):
+    """Too many failed sign-ins: refused before any password is checked (nothing to keep)."""
 
 
-def _check_throttle(email: str, ip: str) -> None:
+def _window() -> timedelta:
+    return timedelta(minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
+
+
+def _take_attempt(email: str, ip: str) -> None:
+    """Take a sign-in slot of the address and one of the account, or refuse without checking a password."""
     config = current_app.config
-    since = _window_start()
-    per_account = db.session.scalar(
-        select(func.count()).where(LoginFailure.email == email, LoginFailure.at >= since)
-    )
-    if per_account >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
+    if not take(f"sign-in-ip:{ip}", limit=config["LOGIN_MAX_FAILURES_PER_IP"], window=_window()):
+        raise Throttled("Too many failed sign-ins from your network. Try again later.")
+    if not take(f"sign-in:{email}", limit=config["LOGIN_MAX_FAILURES_PER_ACCOUNT"], window=_window()):
         minutes = config["LOGIN_FAILURE_WINDOW_MINUTES"]
-        raise DomainError(
-            f"Too many failed sign-ins for this account. Wait {minutes} minutes "
-            "or reset your password."
-        )
-    per_ip = db.session.scalar(
-        select(func.count()).where(LoginFailure.ip == ip, LoginFailure.at >= since)
-    )
-    if per_ip >= config["LOGIN_MAX_FAILURES_PER_IP"]:
-        raise DomainError("Too many failed sign-ins from your network. Try again later.")
-
-
-def _fail(email: str, ip: str, message: str = BAD_CREDENTIALS):
-    db.session.add(LoginFailure(email=email, ip=ip))
-    db.session.flush()
-    raise DomainError(message)
+        raise Throttled(f"Too many failed sign-ins for this account. Wait {minutes} minutes or reset your password.")
 
 
 @operation(public=True)
 def authenticate(model, email: str, password: str, ip: str):
     """Check credentials of a ``CompanyUser`` or ``StaffUser``; return the account.
 
-    Failed attempts are recorded (the caller commits them even on failure) and
-    throttled per account and per IP address.
+    Each attempt first takes a slot per address and per account (``models.throttle``),
+    atomically, so concurrent guesses cannot check more passwords than the limit. A
+    wrong password keeps its slots (the caller commits them although it refuses: a
+    ``DomainError`` that is not ``Throttled``); a right one gives them back.
     """
     email = normalize_email(email)
     if not email or not password:
         raise DomainError("Enter your e-mail address and password.")
-    _check_throttle(email, ip)
+    _take_attempt(email, ip)
     user = db.session.scalar(
         select(model).where(model.email == email).execution_options(unscoped=True)
     )
     if not _password_matches(user, password):
-        _fail(email, ip)
+        raise DomainError(BAD_CREDENTIALS)
+    clear(f"sign-in:{email}")
+    give_back(f"sign-in-ip:{ip}")
     if not user.active:
         raise DomainError(_inactive_message(user))
     if isinstance(user, CompanyUser):
         _check_company_access(user)
-    db.session.execute(delete(LoginFailure).where(LoginFailure.email == email))
     user.last_login_at = utcnow()
     return user
 
@@ -248,5 +230,5 @@ def reset_password(token: str, password: str, confirm: str, model=CompanyUser) -
     account = row.account
     set_password(account, password)
     row.used_at = utcnow()
-    db.session.execute(delete(LoginFailure).where(LoginFailure.email == account.email))
+    clear(f"sign-in:{account.email}")  # a new password ends the lock-out of the old one
     return account

@@ -6,6 +6,7 @@ from flask_login import current_user, login_user, logout_user
 
 from edge import attempt, keep_changes
 from models.auth import (
+    Throttled,
     authenticate,
     find_reset_token,
     request_password_reset,
@@ -31,7 +32,8 @@ def login():
             user = authenticate(CompanyUser, form.email.data, form.password.data, request.remote_addr or "")
             landing_shop(user, visited_shop())
         except DomainError as error:
-            keep_changes()  # the failed attempt counts for the throttle
+            if not isinstance(error, Throttled):
+                keep_changes()  # a checked, failed attempt counts for the throttle
             flash(error.message, "danger")
             return render_template("portal/login.html", form=form), 401
         login_user(user)

@@ -22,7 +22,7 @@ from models.actors import Actor
 from models.applications import CompanyApplication
 from models.attributes import AttributeDefinition, AttributeValue, ShopAttribute
 from models.audit import AuditEvent
-from models.auth import LoginFailure, PasswordResetToken, hash_password
+from models.auth import PasswordResetToken, hash_password
 from models.base import utcnow
 from models.companies import Address, BusinessUnit, Company
 from models.followups import FollowUp
@@ -30,6 +30,7 @@ from models.invitations import Invitation
 from models.mail import OutboxMessage
 from models.shops import Shop, ShopAddress, ShopAssignment, ShopCustomerSetting
 from models.staff import StaffUser, StaffUserRole
+from models.throttle import Throttle
 from models.users import CompanyUser, Role, RolePermission, builtin_roles
 from models.workflow_engine import get_workflow
 from models.workflows import Workflow, WorkflowHistory, WorkflowReason, WorkflowState, WorkflowTransition
@@ -281,12 +282,12 @@ class AuditEventFactory(_Factory):
     action = "company.updated"
 
 
-class LoginFailureFactory(_Factory):
+class ThrottleFactory(_Factory):
     class Meta:
-        model = LoginFailure
+        model = Throttle
 
-    email = factory.Sequence(lambda n: f"guess{n}@example.com")
-    ip = "192.0.2.1"
+    key = factory.Sequence(lambda n: f"sign-in:guess{n}@example.com")
+    count = 1
 
 
 class PasswordResetTokenFactory(_Factory):

@@ -19,6 +19,7 @@ from models.companies import Company
 from models.invitations import Invitation
 from models.shops import RegistrationMode, Shop
 from models.staff import StaffUser
+from models.users import CompanyUser
 from models.workflow_engine import transition
 from models.workflows import WorkflowHistory
 from tests.databases import shared_app
@@ -125,3 +126,50 @@ def test_two_accept_clicks_at_once_through_the_back_office_make_one_company(tmp_
         assert any("Accept: Hooli (Gavin Belson) is now Accepted." in s for s in said), said
         assert any("This application was already moved to Accepted by someone else" in s for s in said), said
         _one_company_one_invitation_one_move(app, application_id)
+
+
+def _a_company_user(app) -> None:
+    with app.app_context():
+        shop = Shop(code="de", name="Atrium Germany", locale="de_DE", currency="EUR")
+        company = Company(name="Acme Industrial", shop=shop)
+        db.session.add(CompanyUser(email="ben.buyer@acme.example", first_name="Ben", last_name="Buyer",
+                                   company=company, password_hash=hash_password(PASSWORD)))
+        db.session.commit()
+
+
+def _guesses_at_once(app, emails: list[str]) -> list[str]:
+    """Each e-mail with a wrong password, all posted at once from one address; what each page said."""
+    clients = [app.test_client() for _ in emails]
+    tokens = [csrf_token(c.get("/login").get_data(as_text=True)) for c in clients]
+
+    def guess(i):
+        response = clients[i].post("/login", data={"email": emails[i], "password": "wrong-guess-123",
+                                                   "csrf_token": tokens[i]})
+        assert response.status_code == 401
+        return response.get_data(as_text=True)
+
+    return _at_once(guess, len(emails))
+
+
+def test_concurrent_wrong_passwords_check_no_more_than_the_limit(tmp_path):
+    with shared_app(tmp_path) as app:
+        _a_company_user(app)
+        limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+        pages = _guesses_at_once(app, ["ben.buyer@acme.example"] * 25)
+        checked = sum("No account matches that e-mail and password." in page for page in pages)
+        refused = sum("Too many failed sign-ins for this account." in page for page in pages)
+        assert (checked, refused) == (limit, 25 - limit), (checked, refused)
+        client = app.test_client()
+        page = client.get("/login").get_data(as_text=True)
+        right = client.post("/login", data={"email": "ben.buyer@acme.example", "password": PASSWORD,
+                                            "csrf_token": csrf_token(page)})
+        assert right.status_code == 401  # locked for the window, even with the right password
+
+
+def test_concurrent_guesses_from_one_address_check_no_more_than_its_limit(tmp_path):
+    with shared_app(tmp_path, LOGIN_MAX_FAILURES_PER_IP=8) as app:
+        _a_company_user(app)
+        pages = _guesses_at_once(app, [f"guess{n}@acme.example" for n in range(14)])
+        checked = sum("No account matches that e-mail and password." in page for page in pages)
+        refused = sum("Too many failed sign-ins from your network." in page for page in pages)
+        assert (checked, refused) == (8, 6), (checked, refused)
