@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field, replace
 
-from models.permissions import Perm, StaffPerm
+from models.permissions import BuiltinRole, Perm, StaffPerm
 
 
 class ActorKind(str, enum.Enum):
@@ -106,6 +106,21 @@ class Actor:
 
     def holds_all(self, perms) -> bool:
         return all(self.can(p) for p in perms)
+
+    def may_act_on(self, user) -> bool:
+        """Whether this actor may change company user ``user``'s account.
+
+        Staff and the system may; a customer may change their own account, an
+        account whose every permission they hold too, and (as Account Admin)
+        any account that is not an Account Admin's. So a role that may manage
+        users cannot be used to lock out, cap or delete the people above it.
+        """
+        if self.is_system or self.acts_as_staff or self.is_user(user):
+            return True
+        if self.holds_all(user.permissions):
+            return True
+        admin = BuiltinRole.ACCOUNT_ADMIN.value
+        return admin in self.roles and not any(r.key == admin for r in user.roles)
 
     # --- what the records say ------------------------------------------------------
 

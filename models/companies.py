@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, event, select
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, event, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
@@ -143,16 +143,30 @@ class Address(CompanyOwned, db.Model):
 
 @operation(staff=StaffPerm.MANAGE_COMPANIES, on="company")
 def set_company_status(company: Company, status: CompanyStatus, *, actor: Actor) -> None:
-    """Staff activate or deactivate a company. Users of an inactive company cannot sign in;
-    its account admins are told by mail."""
+    """Staff activate or deactivate a company. Users of an inactive company cannot sign in and
+    their sessions end for good (reactivation does not revive them); its account admins are told by mail."""
     if company.status == status.value:
         return
     before = company.status
     company.status = status.value
+    if not company.is_active:
+        db.session.execute(update(CompanyUser).where(CompanyUser.company_id == company.id)
+                           .values(session_version=CompanyUser.session_version + 1)
+                           .execution_options(unscoped=True))
     record(actor, "company.status_changed", company_id=company.id, target=company, before=before, after=status.value)
     subject = f"{company.name} is {'active in Atrium again' if company.is_active else 'deactivated in Atrium'}"
     for admin in account_admins(company.id):
         queue_mail(admin.email, "company_status", subject=subject, user=admin, company=company)
+
+
+def lock_company(company_id: int) -> None:
+    """Hold the company's row until commit, so a rule that counts its people holds under concurrency.
+
+    On PostgreSQL a second caller waits here, then counts afresh; on SQLite
+    every writing transaction already holds the database's write lock.
+    """
+    db.session.execute(select(Company.id).where(Company.id == company_id).with_for_update()
+                       .execution_options(unscoped=True))
 
 
 def account_admins(company_id: int) -> list[CompanyUser]:

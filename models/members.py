@@ -16,7 +16,7 @@ from models.actors import Actor
 from models.audit import record
 from models.auth import issue_password_link, normalize_email
 from models.base import DomainError, NotPermitted, apply_changes, contains
-from models.companies import Company
+from models.companies import Company, lock_company
 from models.mail import queue_mail
 from models.money import check_limit, format_money, plain
 from models.operations import operation
@@ -91,14 +91,14 @@ def may_grant(actor: Actor, role: Role) -> bool:
     return actor.holds_all(role.permissions)
 
 
-def resolve_roles(actor: Actor, company: Company, roles: list[Role], held=()) -> list[Role]:
-    """The roles to hold: Buyer always, each one the company's or built-in and grantable (or already held)."""
+def resolve_roles(actor: Actor, company: Company, roles: list[Role]) -> list[Role]:
+    """The roles to hold: Buyer always, each one the company's or built-in and grantable by ``actor``."""
     buyer = builtin_roles()[BuiltinRole.BUYER.value]
     chosen = {buyer.id: buyer}
     for role in roles:
         if role.company_id not in (None, company.id):
             raise NotPermitted("That role belongs to another company.")
-        if role not in held and not may_grant(actor, role):
+        if not may_grant(actor, role):
             raise NotPermitted(f"You cannot grant the role {role.name}: it has permissions you do not hold.")
         chosen[role.id] = role
     return sorted(chosen.values(), key=lambda r: r.id)
@@ -128,19 +128,18 @@ def create_user(company: Company, *, actor: Actor, email: str, first_name: str, 
 
 @operation(Perm.MANAGE_USERS, staff=StaffPerm.MANAGE_CUSTOMERS, on="user")
 def assign_roles(user: CompanyUser, roles: list[Role], *, actor: Actor) -> None:
-    """Replace a user's roles; Buyer is always kept and nobody grants beyond their own permissions."""
-    new_roles = resolve_roles(actor, user.company, roles, held=list(user.roles))
+    """Replace a user's roles; Buyer is always kept and nobody grants beyond their own permissions.
+
+    Whoever may act on ``user`` holds every permission of the roles they lose
+    (``Actor.may_act_on``), so only new grants need checking."""
+    new_roles = resolve_roles(actor, user.company, roles)
     dropped = [r for r in user.roles if r not in new_roles]
-    for role in dropped:
-        if not may_grant(actor, role):
-            raise NotPermitted(f"You cannot take away the role {role.name}: it has permissions you do not hold.")
     if actor.is_user(user) and any(r.key == BuiltinRole.ACCOUNT_ADMIN.value for r in dropped):
         raise DomainError("You cannot remove your own Account Admin role.")
     if {r.id for r in new_roles} == {r.id for r in user.roles}:
         return
-    if user.active and any(r.key == BuiltinRole.ACCOUNT_ADMIN.value for r in dropped) \
-            and _admin_count(user.company_id) <= 1:
-        raise DomainError("A company keeps at least one Account Admin.")
+    if any(r.key == BuiltinRole.ACCOUNT_ADMIN.value for r in dropped):
+        _keep_an_admin_besides(user)
     before = [r.name for r in user.roles]
     user.roles = new_roles
     record(actor, "user.roles_changed", company_id=user.company_id, target=user,
@@ -207,6 +206,8 @@ def set_user_active(user: CompanyUser, active: bool, *, actor: Actor) -> None:
         return
     if not active and actor.is_user(user):
         raise DomainError("You cannot deactivate your own account.")
+    if not active:
+        _keep_an_admin_besides(user)
     user.active = active
     if not active:
         user.end_sessions()
@@ -220,8 +221,7 @@ def delete_user(user: CompanyUser, *, actor: Actor) -> None:
     """Remove a user who left the company. Admins cannot delete themselves or the last admin."""
     if actor.is_user(user):
         raise DomainError("You cannot delete your own account.")
-    if user.has_role(BuiltinRole.ACCOUNT_ADMIN) and _admin_count(user.company_id) <= 1:
-        raise DomainError("A company keeps at least one Account Admin.")
+    _keep_an_admin_besides(user)
     record(actor, "user.deleted", company_id=user.company_id, target=user)
     db.session.delete(user)
 
@@ -256,10 +256,23 @@ def set_customer_type(user: CompanyUser, customer_type: str, *, actor: Actor) ->
            before=before, after=customer_type)
 
 
-def _admin_count(company_id: int) -> int:
+def _keep_an_admin_besides(user: CompanyUser) -> None:
+    """Refuse to take ``user`` out of the Account Admins if no other active one would remain.
+
+    The company row is locked first, so two admins removing each other at the
+    same moment cannot both pass the count: the second counts after the first
+    commits and is told why not.
+    """
+    if not (user.active and user.has_role(BuiltinRole.ACCOUNT_ADMIN)):
+        return
+    lock_company(user.company_id)
     admin = builtin_roles()[BuiltinRole.ACCOUNT_ADMIN.value]
-    return db.session.scalar(
+    others = db.session.scalar(
         select(func.count(CompanyUser.id)).where(
-            CompanyUser.company_id == company_id, CompanyUser.active.is_(True), CompanyUser.roles.contains(admin)
-        )
+            CompanyUser.company_id == user.company_id, CompanyUser.id != user.id,
+            CompanyUser.active.is_(True), CompanyUser.roles.contains(admin),
+        ).execution_options(unscoped=True, populate_existing=True)
     )
+    if not others:
+        raise DomainError(f"{user.company.name} needs at least one active Account Admin: "
+                          "make someone else an Account Admin first.")

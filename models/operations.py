@@ -13,6 +13,9 @@ back office action, agent, job, CLI) can forget it:
 - a company user, or an agent acting for one, must be of the company of the
   argument named by ``on`` and hold ``perm`` (``perm=None``: only staff);
   ``self_service`` lets a company user act on their own account without it;
+  acting on another user (``on="user"``) also needs every permission that
+  user holds, or the Account Admin role over a non-admin
+  (``Actor.may_act_on``); acting on an invitation needs its role's permissions;
 - ``public`` operations (sign-up, applications, invitation links) are open to
   visitors; ``per_transition`` ones check a permission stored with the data
   (the workflow engine).
@@ -127,6 +130,11 @@ def authorize(actor: Actor, rule: Rule, target=None) -> None:
         raise NotPermitted("This is done by Atrium staff.")
     if not actor.can(rule.perm):
         raise NotPermitted("Your roles do not allow this.")
+    if rule.on == "user" and target is not None and not actor.may_act_on(target):
+        raise NotPermitted(f"You cannot change {target.full_name}'s account: they hold permissions you do not.")
+    if rule.on == "invitation" and target is not None and not actor.holds_all(target.role.permissions):
+        raise NotPermitted(f"You cannot change this invitation: the role {target.role.name} has permissions "
+                           "you do not hold.")
 
 
 def require_staff(actor: Actor, message: str) -> None:

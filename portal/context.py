@@ -7,7 +7,7 @@ from flask import request, url_for
 
 from models.permissions import Perm
 from portal import bp
-from security import can, is_company_user
+from security import can, current_actor, is_company_user
 
 
 @dataclass(frozen=True)
@@ -50,4 +50,5 @@ def visible_nav() -> list[tuple[str, list[dict]]]:
 
 @bp.app_context_processor
 def portal_context() -> dict:
-    return {"can": can, "Perm": Perm, "nav_sections": visible_nav if is_company_user() else lambda: []}
+    return {"can": can, "Perm": Perm, "nav_sections": visible_nav if is_company_user() else lambda: [],
+            "may_change": lambda user: current_actor().may_act_on(user)}

@@ -125,11 +125,12 @@ def user_new():
 @permission_required(Perm.MANAGE_USERS)
 def user_edit(user_id: int):
     user = load_or_404(CompanyUser, user_id)
+    if not current_actor().may_act_on(user):
+        return render_template("portal/account/user_view.html", user=user), 403 if request.method == "POST" else 200
     grantable, units = _grantable(), _units()
-    kept = [r for r in user.roles if r.key != BuiltinRole.BUYER.value and r not in grantable]
     locale = request_locale()
     form = EditUserForm(data={
-        "roles": [r.id for r in user.roles if r in grantable], "business_unit": user.business_unit_id or 0,
+        "roles": [r.id for r in user.roles], "business_unit": user.business_unit_id or 0,
         "budget_amount": input_text(user.budget_amount, locale, user.currency),
         "budget_period": user.budget_period or "",
         "order_spend_limit": input_text(user.order_spend_limit, locale, user.currency),
@@ -137,15 +138,14 @@ def user_edit(user_id: int):
     _offer(form, grantable, units)
     if form.validate_on_submit():
         with attempt(form):
-            _save_user(user, form, grantable, kept, units)
+            _save_user(user, form, grantable, units)
             flash(f"The changes to {user.full_name} are saved.", "success")
             return redirect(url_for("portal.user_edit", user_id=user.id))
-    return render_template("portal/account/user_edit.html", user=user, form=form, grantable=grantable,
-                           kept=kept), _status(form)
+    return render_template("portal/account/user_edit.html", user=user, form=form, grantable=grantable), _status(form)
 
 
-def _save_user(user: CompanyUser, form: EditUserForm, grantable, kept, units) -> None:
-    """Business unit, budget and roles in one go: all saved or none. Roles the actor cannot grant stay."""
+def _save_user(user: CompanyUser, form: EditUserForm, grantable, units) -> None:
+    """Business unit, budget and roles in one go: all saved or none."""
     actor, locale = current_actor(), request_locale()
     budget = parse_amount(form.budget_amount.data, locale=locale, currency=user.currency, label="The budget",
                           field="budget_amount")
@@ -154,7 +154,7 @@ def _save_user(user: CompanyUser, form: EditUserForm, grantable, kept, units) ->
     set_business_unit(user, _one(units, form.business_unit.data), actor=actor)
     set_budget(user, actor=actor, budget_amount=budget, budget_period=form.budget_period.data,
                order_spend_limit=limit)
-    assign_roles(user, _picked(grantable, form.roles.data) + kept, actor=actor)
+    assign_roles(user, _picked(grantable, form.roles.data), actor=actor)
 
 
 @bp.route("/account/users/<int:user_id>/active", methods=["POST"])

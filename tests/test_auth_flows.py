@@ -185,6 +185,18 @@ def test_deactivation_ends_a_live_session(app, client, end):
     assert response.status_code == 302 and response.location.startswith("/login")
 
 
+def test_a_session_ended_by_company_deactivation_stays_ended_after_reactivation(app, client):
+    login(client, "ben.buyer@acme.example")
+    copied = copy_session(app, client)
+    with app.app_context():
+        _deactivate_acme()
+        set_company_status(f.company("Acme Industrial"), CompanyStatus.ACTIVE, actor=f.actor(staff_actor()))
+        db.session.commit()
+    assert not signed_in(copied) and not signed_in(client)
+    login(client, "ben.buyer@acme.example")
+    assert signed_in(client)
+
+
 # Request guards ---------------------------------------------------------------
 
 

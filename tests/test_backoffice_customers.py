@@ -160,7 +160,7 @@ def test_a_business_unit_or_role_of_another_company_is_refused(app, login_as):
 def test_the_last_account_admin_keeps_the_role(app, login_as):
     client = login_as("admin@atrium.example")
     page = _b2b(client, customer_id(app, "gina.admin@globex.example"), role_ids=[])
-    assert "A company keeps at least one Account Admin." in flashes(page)
+    assert "Globex needs at least one active Account Admin: make someone else an Account Admin first." in flashes(page)
 
 
 def test_attributes_tab_saves_and_validates_values(app, login_as):

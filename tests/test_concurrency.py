@@ -19,11 +19,11 @@ from models.companies import Company
 from models.invitations import Invitation
 from models.shops import RegistrationMode, Shop
 from models.staff import StaffUser
-from models.users import CompanyUser
+from models.users import CompanyUser, builtin_roles
 from models.workflow_engine import transition
 from models.workflows import WorkflowHistory
 from tests.databases import shared_app
-from tests.helpers import PASSWORD, csrf_token, flashes
+from tests.helpers import PASSWORD, csrf_token, flashes, login
 
 APPLICATION = {
     "company_name": "Hooli", "first_name": "Gavin", "last_name": "Belson", "email": "gavin@hooli.example",
@@ -173,3 +173,54 @@ def test_concurrent_guesses_from_one_address_check_no_more_than_its_limit(tmp_pa
         checked = sum("No account matches that e-mail and password." in page for page in pages)
         refused = sum("Too many failed sign-ins from your network." in page for page in pages)
         assert (checked, refused) == (8, 6), (checked, refused)
+
+
+def _two_admins(app) -> dict[str, int]:
+    with app.app_context():
+        shop = Shop(code="de", name="Atrium Germany", locale="de_DE", currency="EUR")
+        company = Company(name="Acme Industrial", shop=shop)
+        roles = [builtin_roles()["buyer"], builtin_roles()["account_admin"]]
+        admins = [CompanyUser(email=f"{name}@acme.example", first_name=name.title(), last_name="Admin", roles=roles,
+                              company=company, password_hash=hash_password(PASSWORD)) for name in ("anna", "ada")]
+        db.session.add_all(admins)
+        db.session.commit()
+        return {admin.email: admin.id for admin in admins}
+
+
+def _active_admins(app) -> int:
+    with app.app_context():
+        admin = builtin_roles()["account_admin"]
+        return db.session.scalar(select(func.count(CompanyUser.id)).where(
+            CompanyUser.active.is_(True), CompanyUser.roles.contains(admin)))
+
+
+def _admins_act_on_each_other_at_once(app, action: str, data: dict) -> list[int]:
+    ids = _two_admins(app)
+    emails = list(ids)
+    clients = [app.test_client() for _ in emails]
+    for client, email in zip(clients, emails):
+        assert login(client, email).status_code == 302
+    tokens = [csrf_token(c.get("/account").get_data(as_text=True)) for c in clients]
+
+    def act(i):
+        other = ids[emails[1 - i]]
+        response = clients[i].post(f"/account/users/{other}/{action}", data=dict(data, csrf_token=tokens[i]))
+        return response.status_code
+
+    return _at_once(act)
+
+
+def test_two_admins_deleting_each_other_at_once_leave_one(tmp_path):
+    with shared_app(tmp_path) as app:
+        statuses = _admins_act_on_each_other_at_once(app, "delete", {})
+        assert statuses == [302, 302], statuses
+        assert _active_admins(app) == 1
+        with app.app_context():
+            assert db.session.scalar(select(func.count(CompanyUser.id))) == 1
+
+
+def test_two_admins_deactivating_each_other_at_once_leave_one(tmp_path):
+    with shared_app(tmp_path) as app:
+        statuses = _admins_act_on_each_other_at_once(app, "active", {"active": "0"})
+        assert statuses == [302, 302], statuses
+        assert _active_admins(app) == 1

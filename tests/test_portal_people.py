@@ -7,7 +7,6 @@ from sqlalchemy import func, select
 from extensions import db
 from models.mail import OutboxMessage
 from models.members import create_user
-from models.permissions import BuiltinRole
 from models.roles import create_role
 from models.users import CompanyUser
 from tests import factories as f
@@ -190,19 +189,6 @@ def test_nobody_grants_a_role_beyond_their_own_permissions(app, client):
     assert response.status_code == 400 and "Choose from the options shown." in page_html(response)
     with app.app_context():
         assert [r.key for r in fresh_user(BEN).roles] == ["buyer"]
-
-
-def test_roles_the_editor_cannot_grant_are_kept(app, client):
-    give_carl_people_desk(app)
-    ids = ids_of(app, anna=lambda: f.user(ANNA), alice=lambda: f.user("alice.approver@acme.example"))
-    assert login(client, "carl.ccm@acme.example").status_code == 302
-    page = page_html(client.get(f"/account/users/{ids['anna']}"))
-    assert "has permissions you do not hold: kept" in page
-    response = post_from_account(client, f"/account/users/{ids['anna']}", {"business_unit": "0"})
-    assert response.status_code == 302
-    with app.app_context():
-        db.session.expire_all()
-        assert f.user(ANNA).has_role(BuiltinRole.ACCOUNT_ADMIN)
 
 
 # --- activate, deactivate, delete --------------------------------------------------
