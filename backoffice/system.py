@@ -19,7 +19,9 @@ from extensions import db
 from models.addresses import ADDRESS_FORMATS
 from models.audit import AuditEvent
 from models.companies import Company
+from models.mail import may_open_links
 from models.permissions import StaffPerm
+from models.sealing import HIDDEN
 from models.shops import (
     AddressBookMode,
     CustomerType,
@@ -29,6 +31,7 @@ from models.shops import (
     ShopCustomerSetting,
     check_shop,
 )
+from security import current_actor
 
 BOOK_MODES = [
     (AddressBookMode.DEFAULT.value, "Default: customers edit all addresses"),
@@ -89,12 +92,33 @@ class ShopView(LiveFilterOptions, StaffModelView):
         refuse_as_form_error(check_shop, model)
 
 
+def _bodies(model) -> tuple[str, str]:
+    """The mail as this viewer may read it: links working only for those who may open them."""
+    if model.holds_secret and may_open_links(current_actor()):
+        return model.bodies_for_recipient() or (model.body_text, model.body_html)
+    return model.body_text, model.body_html
+
+
+def _secret_note(model) -> Markup:
+    if not model.holds_secret and model.transport != "smtp":
+        return Markup("")
+    if model.holds_secret and may_open_links(current_actor()):
+        return Markup('<p class="small text-muted">The link in this mail works: only administrators see it, '
+                      "and only while Atrium has no mail server.</p>")
+    return Markup(f'<p class="small text-muted">Links that sign someone in are shown as {escape(HIDDEN)}: '
+                  "only the recipient gets them.</p>")
+
+
 def _mail_body(view, context, model, name):
-    return Markup(
-        '<iframe sandbox class="w-100 border" style="height: 28rem" srcdoc="{}"></iframe>'.format(
-            escape(model.body_html)
-        )
+    return _secret_note(model) + Markup(
+        '<iframe sandbox title="The mail as its recipient sees it" class="w-100 border" style="height: 28rem" '
+        'srcdoc="{}"></iframe>'.format(escape(_bodies(model)[1]))
     )
+
+
+def _mail_text(view, context, model, name):
+    return Markup("<pre class='mb-0' style='white-space: pre-wrap; word-break: break-word'>{}</pre>").format(
+        _bodies(model)[0])
 
 
 class OutboxView(StaffModelView):
@@ -103,15 +127,13 @@ class OutboxView(StaffModelView):
     required_permission = StaffPerm.VIEW_OUTBOX
     can_create = can_edit = can_delete = False
     column_list = ("created_at", "recipient", "subject", "state", "attempts", "transport", "sent_at")
-    column_details_list = ("recipient", "subject", "state", "attempts", "transport", "last_error", "created_at", "sent_at", "body_text", "body_html")
+    column_details_list = ("recipient", "subject", "state", "attempts", "transport", "last_error", "created_at",
+                           "sent_at", "body_text", "body_html")
     column_labels = {"body_html": "Message", "body_text": "Plain text"}
     column_searchable_list = ("recipient", "subject")
     column_filters = ("state", "template", "transport", "created_at")
     column_default_sort = ("created_at", True)
-    column_formatters_detail = {
-        "body_html": _mail_body,
-        "body_text": lambda v, c, m, n: Markup(f"<pre class='mb-0' style='white-space: pre-wrap; word-break: break-word'>{escape(m.body_text)}</pre>"),
-    }
+    column_formatters_detail = {"body_html": _mail_body, "body_text": _mail_text}
 
 
 def _company_cell(view, context, model, name):

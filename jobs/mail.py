@@ -25,14 +25,9 @@ def _lock_pending(message_id: int) -> OutboxMessage | None:
     )
 
 
-def _send_smtp(message: OutboxMessage) -> None:
+def _send_smtp(message: OutboxMessage, text: str, html: str) -> None:
     domain = current_app.config["PUBLIC_URL"].split("://")[-1].split("/")[0].split(":")[0]
-    outgoing = Message(
-        subject=message.subject,
-        recipients=[message.recipient],
-        body=message.body_text,
-        html=message.body_html,
-    )
+    outgoing = Message(subject=message.subject, recipients=[message.recipient], body=text, html=html)
     # One Message-ID per outbox row, so a receiving server can drop a repeated delivery.
     outgoing.msgId = f"<{message.idempotency_key}@{domain}>"
     mail.send(outgoing)
@@ -80,20 +75,32 @@ def _deliver_one(message_id: int) -> str:
     if not current_app.config.get("MAIL_SERVER"):
         message.transport = "outbox"
     else:
+        bodies = message.bodies_for_recipient()
+        if bodies is None:
+            return _give_up(message, "Its link was sealed under an earlier secret key; ask for a new link.")
         try:
-            _send_smtp(message)
+            _send_smtp(message, *bodies)
         except Exception as exc:
             message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             if message.attempts >= MAX_ATTEMPTS:
                 message.state = MailState.FAILED.value
+                message.forget_secret()
             db.session.commit()
             raise
         message.transport = "smtp"
+        message.forget_secret()
     message.state = MailState.SENT.value
     message.sent_at = utcnow()
     message.last_error = ""
     db.session.commit()
     return "sent"
+
+
+def _give_up(message: OutboxMessage, reason: str) -> str:
+    message.state, message.last_error = MailState.FAILED.value, reason
+    message.forget_secret()
+    db.session.commit()
+    return "failed"
 
 
 @with_app_context

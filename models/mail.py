@@ -5,6 +5,11 @@ templates ``mail/NAME.txt`` and ``mail/NAME.html`` into outbox rows. When the
 transaction commits, their delivery is requested as follow-up jobs of up to
 ``DELIVERY_BATCH`` messages (``models.followups``); if it rolls back, neither
 the rows nor the jobs exist. Delivery is idempotent (``jobs.mail``).
+
+A mail whose template gets a ``token`` (password links, invitations) is stored
+with the token hidden and sealed beside it (``models.sealing``): the Outbox
+shows no live link to staff, delivery puts the token back for the recipient
+and then forgets it.
 """
 from __future__ import annotations
 
@@ -19,8 +24,11 @@ from sqlalchemy import Integer, String, Text, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from extensions import db
+from models.actors import Actor
 from models.base import UTCDateTime, enum_check, utcnow
 from models.followups import request_job
+from models.permissions import StaffPerm
+from models.sealing import hide, reveal, seal, unseal
 
 DELIVERY_BATCH = 100
 UNSENT_KEY = "mail_to_deliver"
@@ -45,6 +53,7 @@ class OutboxMessage(db.Model):
     subject: Mapped[str] = mapped_column(String(200))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
+    sealed_secret: Mapped[str | None] = mapped_column(Text)  # the token hidden in the bodies, encrypted
     state: Mapped[str] = mapped_column(String(16), default=MailState.PENDING.value, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
@@ -54,6 +63,33 @@ class OutboxMessage(db.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.recipient}"
+
+    @property
+    def holds_secret(self) -> bool:
+        return self.sealed_secret is not None
+
+    def bodies_for_recipient(self) -> tuple[str, str] | None:
+        """Text and HTML with the hidden link put back; None if it can no longer be read (new ``SECRET_KEY``)."""
+        if self.sealed_secret is None:
+            return self.body_text, self.body_html
+        secret = unseal(self.sealed_secret)
+        if secret is None:
+            return None
+        return reveal(self.body_text, secret), reveal(self.body_html, secret)
+
+    def forget_secret(self) -> None:
+        """Once delivered by SMTP (or given up), the stored mail keeps no live link."""
+        self.sealed_secret = None
+
+
+def may_open_links(actor: Actor) -> bool:
+    """Whether ``actor`` sees Outbox mail with its links working.
+
+    Only without SMTP, where the Outbox is the demo's mailbox, and only staff
+    holding ``OPEN_MAIL_LINKS`` (administrators): otherwise anyone reading the
+    Outbox could take over the accounts whose password links it holds.
+    """
+    return not current_app.config.get("MAIL_SERVER") and actor.can(StaffPerm.OPEN_MAIL_LINKS)
 
 
 @dataclass
@@ -95,8 +131,12 @@ def queue_mails(mails: list[Mail]) -> list[OutboxMessage]:
         for mail in mails:
             subject = one_line(mail.subject)[:200]
             text, html = _render(mail.template, dict(mail.context, subject=subject))
+            secret = mail.context.get("token")
+            if secret:
+                text, html = hide(text, secret), hide(html, secret)
             messages.append(OutboxMessage(recipient=one_line(mail.recipient), template=mail.template,
-                                          subject=subject, body_text=text, body_html=html))
+                                          subject=subject, body_text=text, body_html=html,
+                                          sealed_secret=seal(secret) if secret else None))
     db.session.add_all(messages)
     db.session.flush()
     db.session.info.setdefault(UNSENT_KEY, []).extend(m.id for m in messages)

@@ -97,6 +97,7 @@ class StaffPerm(str, enum.Enum):
     MANAGE_WORKFLOWS = "manage_workflows"
     WORK_INQUIRIES = "work_inquiries"
     VIEW_OUTBOX = "view_outbox"
+    OPEN_MAIL_LINKS = "open_mail_links"  # only without SMTP: the Outbox is then the demo's mailbox
     ACT_AS_AGENT = "act_as_agent"
 
 

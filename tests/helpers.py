@@ -82,9 +82,9 @@ def templates_to(email: str) -> list[str]:
 
 
 def mail_link(email: str, path: str) -> str:
-    """The path of the newest link to ``path`` (e.g. "/invitations/") in mail written to ``email``."""
+    """The path of the newest link to ``path`` (e.g. "/invitations/") in mail written to ``email``, as sent."""
     for message in reversed(outbox(email)):
-        found = re.search(rf"https?://[^/\s]+({re.escape(path)}\S+)", message.body_text)
+        found = re.search(rf"https?://[^/\s]+({re.escape(path)}\S+)", message.bodies_for_recipient()[0])
         if found:
             return found.group(1)
     raise AssertionError(f"no mail to {email} links to {path}")

@@ -58,6 +58,7 @@ def test_reset_mail_reaches_the_smtp_server_with_a_working_link(smtp_app, smtp_i
 
     [row] = outbox_of(smtp_app, "ben.buyer@acme.example")
     assert (row.state, row.transport, row.attempts) == ("sent", "smtp", 1)
+    assert token not in row.body_text + row.body_html and row.sealed_secret is None  # no live link kept
     assert message.get_all("Message-ID") == [f"<{row.idempotency_key}@atrium.test>"]
     assert "New password" in client.get(f"/password-reset/{token}").get_data(as_text=True)
 
@@ -71,6 +72,7 @@ def test_mail_waits_in_the_outbox_while_smtp_is_down_and_is_sent_once(tmp_path):
     [row] = outbox_of(app, "ben.buyer@acme.example")
     assert (row.state, row.attempts) == ("pending", 1)
     assert "ConnectionRefusedError" in row.last_error
+    assert "/password-reset/⟦hidden⟧" in row.body_text and row.sealed_secret  # waiting, sealed
     waiting = len(outbox_of(app, None))
 
     inbox = SmtpInbox()
@@ -90,3 +92,17 @@ def test_mail_waits_in_the_outbox_while_smtp_is_down_and_is_sent_once(tmp_path):
     )
     [row] = outbox_of(app, "ben.buyer@acme.example")
     assert (row.attempts, row.last_error) == (2, "")
+
+
+def test_mail_sealed_under_an_earlier_secret_key_fails_with_a_reason_instead_of_a_dead_link(tmp_path):
+    from jobs.mail import deliver_mail
+
+    app = seeded_app(tmp_path / "rotated.sqlite", free_port())  # SMTP down: the reset mail waits
+    request_reset(app, "ben.buyer@acme.example")
+    [row] = outbox_of(app, "ben.buyer@acme.example")
+    app.config["SECRET_KEY"] = "a-rotated-secret-key"
+    with app.app_context():
+        assert deliver_mail(row.id) == "failed"
+    [row] = outbox_of(app, "ben.buyer@acme.example")
+    assert row.state == "failed" and row.sealed_secret is None
+    assert row.last_error == "Its link was sealed under an earlier secret key; ask for a new link."

@@ -236,3 +236,30 @@ def test_a_permission_added_later_reaches_an_installations_built_in_roles(tmp_pa
     assert {("view_company_orders",), ("view_business_unit_orders",)} <= set(query(database, held.format("account_admin")))
     assert ("view_business_unit_orders",) in query(database, held.format("approver"))
     assert ("view_company_orders",) not in query(database, held.format("approver"))
+
+
+def test_links_in_mail_written_before_sealing_are_hidden_and_waiting_ones_sealed(tmp_path):
+    database = tmp_path / "before_sealing.sqlite"
+    run_flask(database, "db", "upgrade", "7a1e69680fb4")
+    sent, waiting = "S" * 43, "W" * 43
+    engine = create_engine(f"sqlite:///{database}")
+    with engine.begin() as connection:
+        for row_id, state, token in ((1, "sent", sent), (2, "pending", waiting)):
+            connection.execute(text(
+                "INSERT INTO outbox_messages (id, idempotency_key, recipient, template, subject, body_text, body_html,"
+                " state, attempts, last_error, transport, created_at) VALUES (:id, :key, 'a@acme.example',"
+                " 'invitation', 'Join', :text, :html, :state, 0, '', '', '2026-01-01 00:00:00')"),
+                {"id": row_id, "key": f"k{row_id}", "state": state, "text": f"Open https://x.example/invitations/{token}",
+                 "html": f'<a href="https://x.example/invitations/{token}">Accept</a>'})
+    engine.dispose()
+    run_flask(database, "db", "upgrade")
+    stored = " ".join(str(value) for row in query(database, "SELECT * FROM outbox_messages") for value in row)
+    assert sent not in stored and waiting not in stored
+    app = app_for(database)
+    with app.app_context():
+        from models.mail import OutboxMessage
+
+        assert db.session.get(OutboxMessage, 1).bodies_for_recipient()[0] == "Open https://x.example/invitations/⟦hidden⟧"
+        assert db.session.get(OutboxMessage, 2).bodies_for_recipient() == (
+            f"Open https://x.example/invitations/{waiting}", f'<a href="https://x.example/invitations/{waiting}">Accept</a>')
+        db.engine.dispose()

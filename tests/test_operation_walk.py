@@ -45,7 +45,7 @@ QUERIES = {
     "models.workflow_engine.actor_may", "models.workflow_engine.available_transitions",
     "models.operations.authorize", "models.operations.require_staff",
     "models.scopes.visible", "models.scopes.visible_clause", "models.scopes.get_visible",
-    "models.audit.record", "models.audit.record_many",
+    "models.audit.record", "models.audit.record_many", "models.mail.may_open_links",
 }
 
 

@@ -10,7 +10,7 @@ from extensions import db
 from models.auth import PasswordResetToken
 from models.base import utcnow
 from models.mail import OutboxMessage
-from tests.helpers import login, post_form, unescaped
+from tests.helpers import login, mail_link, post_form, unescaped
 from tests.sign_in_pages import deactivate_ben, signed_in, user_row
 
 NEW_PASSWORD = "a-new-long-password"
@@ -22,13 +22,7 @@ def request_reset(client, email: str):
 
 def reset_link(app, email: str) -> str:
     with app.app_context():
-        body = db.session.scalars(
-            select(OutboxMessage.body_text)
-            .where(OutboxMessage.recipient == email, OutboxMessage.template == "password_reset")
-            .order_by(OutboxMessage.id.desc())
-        ).first()
-    assert body, f"no reset mail for {email}"
-    return "/password-reset/" + body.split("/password-reset/")[1].split()[0]
+        return mail_link(email, "/password-reset/")
 
 
 def choose_password(client, link: str, password=NEW_PASSWORD, confirm=None, form_page=None):

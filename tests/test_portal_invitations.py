@@ -9,7 +9,7 @@ from models.invitations import MAX_LIST_LINES, Invitation
 from models.mail import OutboxMessage
 from models.users import Role
 from tests import factories as f
-from tests.helpers import count_queries, csrf_token, login
+from tests.helpers import count_queries, csrf_token, login, mail_link
 from tests.portal_pages import ANNA, give_carl_people_desk, ids_of, page_html, post_from_account
 
 
@@ -43,9 +43,7 @@ def _pending(email) -> Invitation | None:
 
 
 def _latest_link(email) -> str:
-    body = db.session.scalars(select(OutboxMessage.body_text).where(OutboxMessage.recipient == email)
-                              .order_by(OutboxMessage.id.desc())).first()
-    return "/invitations/" + body.split("/invitations/")[1].split()[0]
+    return mail_link(email, "/invitations/")
 
 
 # --- one address ----------------------------------------------------------------------
