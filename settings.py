@@ -24,6 +24,8 @@ ENV_KEYS = {
     "UPLOAD_FOLDER": str,
     "LOGIN_MAX_FAILURES_PER_ACCOUNT": int,
     "LOGIN_MAX_FAILURES_PER_IP": int,
+    "RESET_MAILS_PER_HOUR": int,
+    "PASSWORD_MIN_STRENGTH": int,
     "BACKOFFICE_LOCALE": str,
 }
 
@@ -46,7 +48,11 @@ def defaults(instance_path: str) -> dict:
         "LOGIN_MAX_FAILURES_PER_IP": 30,
         "LOGIN_FAILURE_WINDOW_MINUTES": 15,
         "PASSWORD_RESET_HOURS": 2,
+        "RESET_MAILS_PER_HOUR": 3,  # per account; a visitor's address may ask 20 times an hour
+        "RESET_REQUESTS_PER_IP_PER_HOUR": 20,
         "PASSWORD_MIN_LENGTH": 10,
+        "PASSWORD_MIN_STRENGTH": 3,  # zxcvbn's score, 0-4: 3 is "safely unguessable"
+        "CONFIRMATION_DAYS": 7,
         # werkzeug's scrypt (N=2**15, r=8, p=1); tests override it with a fast hash.
         "PASSWORD_HASH_METHOD": "scrypt",
         "AUTO_SEED_DEMO": False,

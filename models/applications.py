@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, select
+from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
@@ -16,6 +16,7 @@ from models.actors import VISITOR, Actor
 from models.audit import record
 from models.base import DomainError, UTCDateTime, utcnow
 from models.companies import Address, AddressKind, BusinessUnit, Company, CompanyStatus
+from models.conflicts import insert_unless_taken
 from models.invitations import issue_invitation
 from models.mail import queue_mail
 from models.members import check_email, email_owner
@@ -40,6 +41,8 @@ REQUIRED_FIELDS = {
 
 class CompanyApplication(WorkflowSubject, db.Model):
     __tablename__ = "company_applications"
+    # One application per address and shop in review: ``open_email`` is the address until a final state.
+    __table_args__ = (UniqueConstraint("shop_id", "open_email", name="uq_application_open_email"),)
     subject_type = default_workflow = "company_application"
     subject_noun = "application"
 
@@ -50,6 +53,7 @@ class CompanyApplication(WorkflowSubject, db.Model):
     first_name: Mapped[str] = mapped_column(String(80))
     last_name: Mapped[str] = mapped_column(String(80))
     email: Mapped[str] = mapped_column(String(254), index=True)
+    open_email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str] = mapped_column(String(40), default="")
     line1: Mapped[str] = mapped_column(String(160))
     line2: Mapped[str] = mapped_column(String(160), default="")
@@ -70,6 +74,9 @@ class CompanyApplication(WorkflowSubject, db.Model):
     def contact_emails(self) -> list[str]:
         return [self.email]
 
+    def columns_in_state(self, state: WorkflowState) -> dict:
+        return {"open_email": None if state.final else self.email}
+
     def __str__(self) -> str:
         return f"{self.company_name} ({self.contact_name})"
 
@@ -88,19 +95,28 @@ def clean_application(data: dict) -> dict:
 
 
 @operation(public=True)
-def submit_application(shop: Shop, data: dict) -> CompanyApplication:
-    """File an application; staff are told, the contact gets a confirmation."""
+def submit_application(shop: Shop, data: dict) -> CompanyApplication | None:
+    """File an application; staff are told, the contact gets a confirmation.
+
+    The visitor hears the same whether or not the address is known, so nobody
+    learns from this form who has an account: an address with an account, or
+    with an application still in review in this shop (also one filed a moment
+    ago by a concurrent request), files nothing, its owner is told by mail and
+    the result is None.
+    """
     if shop.is_master:
         raise DomainError(f"Companies apply in one of the shops of {shop.name}; choose one.", "shop")
     values = clean_application(data)
-    if email_owner(values["email"]) is not None:
-        raise DomainError(f"{values['email']} already has an Atrium account. Sign in instead.", "email")
-    if open_application(values["email"]) is not None:
-        raise DomainError("An application from this e-mail address is already being reviewed.", "email")
-    application = CompanyApplication(shop=shop, **values)
+    owner = email_owner(values["email"])
+    if owner is not None:
+        tell_owner_of_sign_up(owner, shop, values["company_name"], "apply for")
+        return None
+    application = CompanyApplication(shop=shop, open_email=values["email"], **values)
     start(application)
-    db.session.add(application)
-    db.session.flush()
+    if not insert_unless_taken(application):
+        queue_mail(values["email"], "application_already_open", subject="Your Atrium application is in review",
+                   first_name=values["first_name"], company_name=values["company_name"], shop=shop)
+        return None
     record(VISITOR, "application.submitted", target=application)
     queue_mail(application.email, "application_received", subject="We received your Atrium application",
                item=application)
@@ -109,13 +125,11 @@ def submit_application(shop: Shop, data: dict) -> CompanyApplication:
     return application
 
 
-def open_application(email: str) -> CompanyApplication | None:
-    """An application from ``email`` that is still being worked (not in a final state of its workflow)."""
-    final = select(WorkflowState.id).where(
-        WorkflowState.workflow_id == CompanyApplication.workflow_id, WorkflowState.key == CompanyApplication.state,
-        WorkflowState.final.is_(True))
-    return db.session.scalar(select(CompanyApplication).where(
-        CompanyApplication.email == email, ~final.exists()).limit(1))
+@part_of_operation
+def tell_owner_of_sign_up(owner, shop: Shop, company_name: str, asked: str) -> None:
+    """Mail the owner of a known address that someone used it to sign up (instead of telling the visitor)."""
+    queue_mail(owner.email, "sign_up_known_address", subject="Someone used your address to sign up for Atrium",
+               user=owner, shop=shop, company_name=company_name, asked=asked)
 
 
 def notify_staff(perm: StaffPerm, template: str, subject: str, **context) -> None:

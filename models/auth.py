@@ -20,6 +20,7 @@ from extensions import db
 from models.base import DomainError, UTCDateTime, utcnow
 from models.mail import queue_mail
 from models.operations import operation
+from models.passwords import check_new_password
 from models.staff import StaffUser
 from models.throttle import clear, give_back, take
 from models.users import CompanyUser
@@ -60,18 +61,16 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
-def check_new_password(password: str, confirm: str | None = None) -> None:
-    """Refuse a password that is too short or does not match its confirmation."""
-    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
-    if len(password or "") < minimum:
-        raise DomainError(f"Choose a password of at least {minimum} characters.", "password")
-    if confirm is not None and password != confirm:
-        raise DomainError("The two passwords do not match.", "confirm")
+def about(account) -> tuple[str, ...]:
+    """What a password of ``account`` must not be built on (``models.passwords``)."""
+    if isinstance(account, StaffUser):
+        return (account.email, account.name)
+    return (account.email, account.first_name, account.last_name)
 
 
 def set_password(user, password: str) -> None:
     """Set a new password and end every other session of the account."""
-    check_new_password(password)
+    check_new_password(password, about=about(user))
     user.password_hash = hash_password(password)
     user.end_sessions()
 
@@ -143,7 +142,10 @@ def _inactive_message(user) -> str:
 
 
 def _check_company_access(user: CompanyUser) -> None:
-    """A company user signs in only while the company is active and a shop is enabled."""
+    """A company user signs in once their address is confirmed, while the company is active and a shop enabled."""
+    if user.confirmation_pending:
+        raise DomainError(f"Confirm your e-mail address first: open the link we sent to {user.email}. No e-mail? "
+                          "Ask for a password reset: its link confirms the address too.")
     if not user.company.is_active:
         raise DomainError(
             f"{user.company.name} is not active in Atrium, so its users cannot sign in."
@@ -226,9 +228,11 @@ def find_reset_token(token: str, model=CompanyUser) -> PasswordResetToken:
 def reset_password(token: str, password: str, confirm: str, model=CompanyUser) -> CompanyUser | StaffUser:
     """Set a new password through a link; the link cannot be used again."""
     row = find_reset_token(token, model)
-    check_new_password(password, confirm)
+    check_new_password(password, confirm, about=about(row.account))
     account = row.account
     set_password(account, password)
+    if isinstance(account, CompanyUser):
+        account.confirmation_pending = False  # the link reached the address: it is the owner's
     row.used_at = utcnow()
     clear(f"sign-in:{account.email}")  # a new password ends the lock-out of the old one
     return account

@@ -11,9 +11,14 @@ import re
 
 from sqlalchemy.exc import IntegrityError
 
+from extensions import db
+
 #: constraint name (PostgreSQL) or "table.columns" (SQLite) → message
 CONFLICTS = {
     "uq_invitation_pending_email": "That address already has a pending invitation to the company.",
+    "uq_application_open_email": "An application from that address is already being reviewed in this shop.",
+    "company_applications.shop_id, company_applications.open_email":
+        "An application from that address is already being reviewed in this shop.",
     "invitations.company_id, invitations.email": "That address already has a pending invitation to the company.",
     "uq_company_users_email": "An Atrium account with that e-mail address already exists.",
     "company_users.email": "An Atrium account with that e-mail address already exists.",
@@ -48,3 +53,14 @@ def conflict_message(error: IntegrityError) -> str:
     if "FOREIGN KEY" in text.upper() or (name or "").startswith("fk_"):
         return IN_USE
     return GENERIC
+
+
+def insert_unless_taken(row) -> bool:
+    """Insert ``row`` (and what it cascades to) in a savepoint; False if a unique constraint says
+    someone saved the same thing first. The rest of the transaction goes on either way."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        return False
+    return True

@@ -13,18 +13,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import ForeignKey, Index, String, select, text
+from sqlalchemy import ForeignKey, Index, String, select, text, update
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from extensions import db
 from models.actors import SYSTEM, Actor
 from models.audit import record, record_many
-from models.auth import check_new_password, hash_password
+from models.auth import hash_password
 from models.base import DomainError, UTCDateTime, enum_check, utcnow
 from models.companies import Company
 from models.mail import Mail, queue_mail, queue_mails
 from models.members import check_email, email_owner, resolve_roles
 from models.operations import operation, part_of_operation
+from models.passwords import check_new_password
 from models.permissions import Perm, StaffPerm
 from models.scoping import CompanyOwned
 from models.shops import add_shop_assignment
@@ -136,18 +137,24 @@ def issue_invitation(company: Company, email: str, role: Role, *, actor: Actor) 
     """Invite one address for an operation that has checked its own rule (accepting an application)."""
     email = check_email(email)
     existing = pending_invitation(company.id, email)
-    refusal = _refusal(company, email, owner=email_owner(email), existing=existing)
+    refusal = _refusal(company, email, owner=email_owner(email), existing=existing, actor=actor)
     if refusal is not None:
         raise refusal
     [invitation] = _issue(company, role, [email], actor=actor, expired=[existing] if existing else [])
     return invitation
 
 
-def _refusal(company: Company, email: str, *, owner, existing) -> DomainError | None:
-    """Why a checked address cannot be invited, given its account and pending invitation, if any."""
-    if owner is not None:
-        where = company.name if owner.company_id == company.id else "another company"
-        return DomainError(f"{email} is already a member of {where}.", "already a member")
+def _refusal(company: Company, email: str, *, owner, existing, actor: Actor) -> DomainError | None:
+    """Why a checked address cannot be invited, given its account and pending invitation, if any.
+
+    A company hears only about its own members: an address with an account
+    elsewhere is invited like any other (its owner learns from the link that
+    it cannot join), so an admin cannot probe who works where. Staff see all.
+    """
+    if owner is not None and owner.company_id == company.id:
+        return DomainError(f"{email} is already a member of {company.name}.", "already a member")
+    if owner is not None and (actor.acts_as_staff or actor.is_system):
+        return DomainError(f"{email} is already a member of another company.", "already a member")
     if existing is not None and not existing.expired:
         return DomainError(f"{email} is already invited.", "already invited")
     return None
@@ -241,7 +248,8 @@ def invite_many(company: Company, entries: list[tuple[int, str]], role: Role, *,
             results.append(ListLine(number, entry, "duplicate in list", "This address is already on an earlier line."))
             continue
         seen.add(key)
-        refusal = refusal or _refusal(company, email, owner=owners.get(email), existing=pending.get(email))
+        refusal = refusal or _refusal(company, email, owner=owners.get(email), existing=pending.get(email),
+                                      actor=actor)
         if refusal is not None:
             outcome = refusal.field if refusal.field in {"already a member", "already invited"} else "invalid address"
             results.append(ListLine(number, entry, outcome, refusal.message))
@@ -288,6 +296,9 @@ def find_invitation(token: str) -> Invitation:
         raise DomainError("This invitation has expired. Ask your company's account admin to send it again.")
     if not invitation.company.is_active:
         raise DomainError(f"{invitation.company.name} is not active in Atrium.")
+    if email_owner(invitation.email) is not None:
+        raise DomainError(f"{invitation.email} already has an Atrium account, and an address belongs to one "
+                          "company only. Sign in with it, or ask whoever invited you to use another address.")
     return invitation
 
 
@@ -297,9 +308,15 @@ def accept_invitation(token: str, *, first_name: str, last_name: str, password: 
     invitation = find_invitation(token)
     if not (first_name or "").strip() or not (last_name or "").strip():
         raise DomainError("First and last name are both required.")
-    check_new_password(password, confirm)
-    if email_owner(invitation.email) is not None:
-        raise DomainError(f"{invitation.email} already has an account. Sign in instead.")
+    check_new_password(password, confirm, about=(invitation.email, first_name, last_name))
+    taken = db.session.execute(
+        update(Invitation).where(Invitation.id == invitation.id, Invitation.state == InvitationState.PENDING.value)
+        .values(state=InvitationState.ACCEPTED.value, accepted_at=utcnow())
+        .execution_options(synchronize_session=False, unscoped=True)
+    )
+    if taken.rowcount != 1:  # accepted a moment ago, in another tab or by a double click
+        raise DomainError("This invitation has already been used. Sign in instead.")
+    db.session.refresh(invitation)
     user = CompanyUser(
         email=invitation.email, first_name=first_name.strip(), last_name=last_name.strip(),
         company=invitation.company, password_hash=hash_password(password),
@@ -309,9 +326,6 @@ def accept_invitation(token: str, *, first_name: str, last_name: str, password: 
     db.session.flush()
     actor = Actor.for_company_user(user)
     add_shop_assignment(user, invitation.company.shop, actor=actor)
-    invitation.state = InvitationState.ACCEPTED.value
-    invitation.accepted_at = utcnow()
-    db.session.flush()
     invitation.user_id = user.id
     record(actor, "invitation.accepted", company_id=invitation.company_id, target=user, role=invitation.role_name)
     return user

@@ -12,10 +12,11 @@ from sqlalchemy import func, select
 from extensions import db
 from models.actors import Actor
 from models.audit import record
-from models.auth import check_new_password, hash_password, issue_password_link
+from models.auth import hash_password, issue_password_link
 from models.base import DomainError
 from models.members import check_email
 from models.operations import operation
+from models.passwords import check_new_password
 from models.permissions import STAFF_ROLES, StaffPerm, StaffRole
 from models.staff import StaffUser, StaffUserRole
 
@@ -64,7 +65,7 @@ def create_staff(*, actor: Actor, email: str, name: str, roles, phone: str = "",
     staff = StaffUser(email=email, name=values["name"], phone=values["phone"], photo=values["photo"])
     staff.roles = values["roles"]
     if password:
-        check_new_password(password)
+        check_new_password(password, about=(email, values["name"]))
         staff.password_hash = hash_password(password)
     db.session.add(staff)
     db.session.flush()

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash
@@ -93,6 +94,8 @@ class CompanyUser(CompanyOwned, db.Model):
     business_unit_id: Mapped[int | None] = mapped_column(ForeignKey("business_units.id"))
     customer_type: Mapped[str] = mapped_column(String(8), default=CustomerType.B2B.value)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Self-registered until the link mailed to the address is opened (a password link confirms it too).
+    confirmation_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     currency: Mapped[str] = mapped_column(String(3))  # the company's, for budget and spend limit
     order_spend_limit: Mapped[Decimal | None] = mapped_column(Amount)

@@ -130,15 +130,17 @@ def transition(subject: WorkflowSubject, key: str, *, actor: Actor, reason_id: i
 def _move(subject, workflow: Workflow, before: str, after: str) -> None:
     """Change the state only if it is still ``before``; the loser of a race is told where it went."""
     model = type(subject)
+    values = {"state": after, **subject.columns_in_state(workflow.state(after))}
     moved = db.session.execute(
-        update(model).where(model.id == subject.id, model.state == before).values(state=after)
+        update(model).where(model.id == subject.id, model.state == before).values(**values)
         .execution_options(synchronize_session=False)
     )
     if moved.rowcount != 1:
         now = db.session.scalar(select(model.state).where(model.id == subject.id))
         raise DomainError(f"This {subject.subject_noun} was already moved to {workflow.label_of(now)} by someone "
                           "else a moment ago; nothing was changed.")
-    set_committed_value(subject, "state", after)
+    for column, value in values.items():
+        set_committed_value(subject, column, value)
 
 
 def _reason(workflow: Workflow, move: WorkflowTransition, reason_id: int | None):

@@ -220,3 +220,7 @@ class WorkflowSubject:
     def contact_emails(self) -> list[str]:
         """Who the ``contact`` recipients of a transition's mail are."""
         return []
+
+    def columns_in_state(self, state: WorkflowState) -> dict:
+        """Columns that follow the state, set with it in the same UPDATE (e.g. one kept only while open)."""
+        return {}

@@ -24,15 +24,17 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from edge import attempt
 from extensions import db
-from models.applications import CompanyApplication, submit_application
+from models.applications import submit_application
 from models.attributes import shop_attributes
+from models.auth import account_is_usable
 from models.base import DomainError
-from models.registration import register_organisation
+from models.registration import confirm_address, register_organisation, user_to_confirm
 from models.shops import CustomerType, RegistrationMode, Shop, find_shop, landing_shop
 from models.users import CompanyUser
 from portal import bp
 from portal.signup_forms import (
     ApplicationForm,
+    ConfirmAddressForm,
     RegistrationForm,
     attribute_fields,
     with_attributes,
@@ -133,9 +135,21 @@ def apply():
     form = ApplicationForm()
     if form.validate_on_submit():
         with attempt(form):
-            application = submit_application(shop, form.data_for_model())
-            return render_template("portal/apply_done.html", application=application, shop=shop)
+            values = form.data_for_model()
+            submit_application(shop, values)
+            return _signed_up(values, shop)
     return render_template("portal/apply.html", shop=shop, form=form), 400 if form.is_submitted() else 200
+
+
+def _signed_up(values: dict, shop: Shop):
+    """The answer to a sign-up: built from what was sent, the same whether or not the address was known."""
+    receipt = dict(values, email=values["email"].strip().lower(), first_name=values["first_name"].strip(),
+                   company_name=values["company_name"].strip())
+    if shop.registration_mode == RegistrationMode.APPLICATION.value or "password" not in values:
+        return render_template("portal/apply_done.html", receipt=receipt, shop=shop)
+    return render_template("portal/register_done.html", receipt=receipt, shop=shop,
+                           needs_approval=shop.settings_for(CustomerType.B2B.value).requires_approval,
+                           days=current_app.config["CONFIRMATION_DAYS"])
 
 
 def _registration_form(shop: Shop):
@@ -157,7 +171,9 @@ def register():
     form, definitions = _registration_form(shop)
     if form.validate_on_submit():
         with attempt(form):
-            return _registered(register_organisation(shop, form.data_for_model(definitions)), shop)
+            values = form.data_for_model(definitions)
+            register_organisation(shop, values)
+            return _signed_up(values, shop)
     return _render_register(shop, form, definitions), 400 if form.is_submitted() else 200
 
 
@@ -168,12 +184,21 @@ def _render_register(shop: Shop, form, definitions):
                            attribute_fields=attribute_fields(form, definitions))
 
 
-def _registered(result, shop: Shop):
-    if isinstance(result, CompanyApplication):
-        return render_template("portal/apply_done.html", application=result, shop=shop)
-    if not any(a.enabled for a in result.shop_assignments):
-        return render_template("portal/register_done.html", user=result, shop=shop)
-    login_user(result)
-    flash(f"Welcome to Atrium, {result.first_name}. {result.company.name} is set up "
-          "and you are its Account Admin.", "success")
-    return redirect(url_for("portal.home"))
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+def confirm_registration(token: str):
+    """The link mailed after registering: confirming the address signs the new Account Admin in."""
+    form = ConfirmAddressForm()
+    if form.validate_on_submit():
+        with attempt():
+            user = confirm_address(token)
+            if not account_is_usable(user):
+                return render_template("portal/register_confirmed.html", user=user)
+            login_user(user)
+            flash(f"Welcome to Atrium, {user.first_name}. {user.company.name} is set up "
+                  "and you are its Account Admin.", "success")
+            return redirect(url_for("portal.home"))
+    try:
+        user = user_to_confirm(token)
+    except DomainError as error:
+        return render_template("portal/register_confirm.html", problem=error.message, form=None), 404
+    return render_template("portal/register_confirm.html", user=user, form=form, problem=None)

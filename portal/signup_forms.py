@@ -27,6 +27,10 @@ class PersonFields:
     phone = StringField("Phone", validators=optional(40))
 
 
+class ConfirmAddressForm(FlaskForm):
+    """The button on the page a confirmation link opens (a link alone changes nothing)."""
+
+
 class ApplicationForm(PersonFields, FlaskForm):
     """The company application: company details, contact person, billing address."""
 

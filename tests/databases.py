@@ -8,6 +8,7 @@ the suite runs on PostgreSQL (``TEST_DATABASE_URL``); it is dropped afterwards.
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from contextlib import contextmanager
 
@@ -59,3 +60,34 @@ def app_on(url: str, **config):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def at_once(work, count: int = 2) -> list:
+    """Run ``work(i)`` in ``count`` threads that start together; each result or the exception it raised."""
+    barrier, results = threading.Barrier(count), [None] * count
+
+    def run(i):
+        barrier.wait()
+        try:
+            results[i] = work(i)
+        except Exception as error:  # noqa: BLE001 - the test inspects what each side got
+            results[i] = error
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+@contextmanager
+def world_app(tmp_path, **config):
+    """``shared_app`` holding the test world (tests/world.py), committed."""
+    with shared_app(tmp_path, **config) as app:
+        with app.app_context():
+            from tests.world import build_world
+
+            build_world()
+            db.session.commit()
+        yield app

@@ -15,11 +15,11 @@ from models.applications import CompanyApplication
 from models.auth import authenticate
 from models.base import DomainError, NotPermitted
 from models.companies import set_checkout_rules, update_company
-from models.registration import register_organisation
+from models.registration import confirm_address, register_organisation
 from models.shops import AssignmentState, Shop, assign_shop, set_assignment_state
 from models.users import CompanyUser
 from tests import factories as f
-from tests.helpers import templates_to
+from tests.helpers import mail_link, templates_to
 
 PERSON = {"company_name": "Pied Piper", "first_name": "Richard", "last_name": "Hendricks",
           "email": "richard@piedpiper.example", "password": "middle-out-42", "confirm": "middle-out-42"}
@@ -27,7 +27,12 @@ ADDRESS = {"kind": "shipping", "label": "Dock 3", "line1": "3 Pier Road", "posta
            "city": "Hamburg", "country": "de"}
 
 
-def test_register_in_a_shop_without_approval_creates_company_and_admin(app):
+def _confirm(user) -> None:
+    """Open the confirmation link the way its recipient does."""
+    confirm_address(mail_link(user.email, "/register/confirm/").removeprefix("/register/confirm/"))
+
+
+def test_register_in_a_shop_without_approval_creates_company_and_admin_who_confirms_first(app):
     with app.app_context():
         shop = f.shop("atrium-de")
         shop.customer_settings[0].requires_approval = False
@@ -35,22 +40,44 @@ def test_register_in_a_shop_without_approval_creates_company_and_admin(app):
         assert isinstance(user, CompanyUser)
         assert {r.key for r in user.roles} == {"buyer", "account_admin"}
         assert [a.state for a in user.shop_assignments] == ["enabled"]
-        assert templates_to(user.email) == ["registration_welcome"]
-        assert authenticate(CompanyUser, user.email, PERSON["password"], "10.0.0.1") is user
+        assert templates_to(user.email) == ["registration_confirm"]
+        with pytest.raises(DomainError, match="Confirm your e-mail address first"):
+            authenticate(CompanyUser, user.email, PERSON["password"], "10.0.0.1")
+        _confirm(user)
+        assert authenticate(CompanyUser, user.email, PERSON["password"], "10.0.0.2") is user
+        with pytest.raises(DomainError, match="already confirmed"):
+            _confirm(user)
 
 
 def test_register_where_approval_is_required_waits_for_staff(app):
     with app.app_context():
         user = register_organisation(f.shop("atrium-de"), dict(PERSON))
+        _confirm(user)
         assert [a.state for a in user.shop_assignments] == ["disabled"]
-        assert templates_to(user.email) == ["registration_pending"]
         assert "staff_account_needs_activation" in templates_to("admin@atrium.example")
         with pytest.raises(DomainError, match="waiting for approval"):
             authenticate(CompanyUser, user.email, PERSON["password"], "10.0.0.1")
         assert set_assignment_state(user.shop_assignments[0], True, actor=f.actor(f.staff("admin@atrium.example")))
         assert not set_assignment_state(user.shop_assignments[0], True, actor=f.actor(f.staff("admin@atrium.example")))
-        assert templates_to(user.email) == ["registration_pending", "shop_enabled"]
+        assert templates_to(user.email) == ["registration_confirm", "shop_enabled"]
         assert authenticate(CompanyUser, user.email, PERSON["password"], "10.0.0.1") is user
+
+
+def test_registering_a_known_address_creates_nothing_and_tells_its_owner(app):
+    with app.app_context():
+        users = db.session.scalar(select(db.func.count()).select_from(CompanyUser))
+        assert register_organisation(f.shop("atrium-de"), dict(PERSON, email="anna.admin@acme.example")) is None
+        assert db.session.scalar(select(db.func.count()).select_from(CompanyUser)) == users
+        assert templates_to("anna.admin@acme.example")[-1] == "sign_up_known_address"
+
+
+def test_registering_again_before_confirming_sends_a_new_link(app):
+    with app.app_context():
+        user = register_organisation(f.shop("atrium-de"), dict(PERSON))
+        assert register_organisation(f.shop("atrium-de"), dict(PERSON, company_name="Other")) is None
+        assert templates_to(user.email) == ["registration_confirm", "registration_confirm"]
+        _confirm(user)
+        assert not user.confirmation_pending
 
 
 def test_register_in_an_application_shop_files_an_application(app):
@@ -62,8 +89,9 @@ def test_register_in_an_application_shop_files_an_application(app):
 
 
 @pytest.mark.parametrize("change,message", [
-    ({"email": "anna.admin@acme.example"}, "already has an Atrium account"),
     ({"confirm": "something-else"}, "do not match"),
+    ({"password": "aaaaaaaaaa", "confirm": "aaaaaaaaaa"}, "easy to guess"),
+    ({"password": "Hendricks-2026", "confirm": "Hendricks-2026"}, "your e-mail address or your name"),
     ({"password": "short", "confirm": "short"}, "at least"),
     ({"company_name": ""}, "organisation's name"),
 ])

@@ -6,8 +6,6 @@ test-services``. Threads meet at a barrier and then act at once.
 """
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import func, select
 
 from extensions import db
@@ -22,7 +20,7 @@ from models.staff import StaffUser
 from models.users import CompanyUser, builtin_roles
 from models.workflow_engine import transition
 from models.workflows import WorkflowHistory
-from tests.databases import shared_app
+from tests.databases import at_once, shared_app
 from tests.helpers import PASSWORD, csrf_token, flashes, login
 
 APPLICATION = {
@@ -45,25 +43,6 @@ def _an_application_and_two_clerks(app) -> int:
         application = submit_application(shop, dict(APPLICATION))
         db.session.commit()
         return application.id
-
-
-def _at_once(work, count: int = 2) -> list:
-    """Run ``work(i)`` in ``count`` threads that start together; each result or the exception it raised."""
-    barrier, results = threading.Barrier(count), [None] * count
-
-    def run(i):
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as error:  # noqa: BLE001 - the test inspects what each side got
-            results[i] = error
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def _one_company_one_invitation_one_move(app, application_id: int) -> None:
@@ -91,7 +70,7 @@ def test_two_clerks_accepting_one_application_at_once_make_one_company(tmp_path)
                 finally:
                     db.session.remove()
 
-        results = _at_once(accept)
+        results = at_once(accept)
         refused = [r for r in results if isinstance(r, DomainError)]
         assert len(refused) == 1 and len(results) - len(refused) == 1, results
         assert "was already moved to Accepted by someone else" in refused[0].message
@@ -121,7 +100,7 @@ def test_two_accept_clicks_at_once_through_the_back_office_make_one_company(tmp_
             assert response.status_code == 302
             return flashes(clients[i].get(response.location).get_data(as_text=True))
 
-        results = _at_once(click)
+        results = at_once(click)
         said = sorted(" ".join(flashes) for flashes in results)
         assert any("Accept: Hooli (Gavin Belson) is now Accepted." in s for s in said), said
         assert any("This application was already moved to Accepted by someone else" in s for s in said), said
@@ -137,7 +116,7 @@ def _a_company_user(app) -> None:
         db.session.commit()
 
 
-def _guesses_at_once(app, emails: list[str]) -> list[str]:
+def _guessesat_once(app, emails: list[str]) -> list[str]:
     """Each e-mail with a wrong password, all posted at once from one address; what each page said."""
     clients = [app.test_client() for _ in emails]
     tokens = [csrf_token(c.get("/login").get_data(as_text=True)) for c in clients]
@@ -148,14 +127,14 @@ def _guesses_at_once(app, emails: list[str]) -> list[str]:
         assert response.status_code == 401
         return response.get_data(as_text=True)
 
-    return _at_once(guess, len(emails))
+    return at_once(guess, len(emails))
 
 
 def test_concurrent_wrong_passwords_check_no_more_than_the_limit(tmp_path):
     with shared_app(tmp_path) as app:
         _a_company_user(app)
         limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
-        pages = _guesses_at_once(app, ["ben.buyer@acme.example"] * 25)
+        pages = _guessesat_once(app, ["ben.buyer@acme.example"] * 25)
         checked = sum("No account matches that e-mail and password." in page for page in pages)
         refused = sum("Too many failed sign-ins for this account." in page for page in pages)
         assert (checked, refused) == (limit, 25 - limit), (checked, refused)
@@ -169,7 +148,7 @@ def test_concurrent_wrong_passwords_check_no_more_than_the_limit(tmp_path):
 def test_concurrent_guesses_from_one_address_check_no_more_than_its_limit(tmp_path):
     with shared_app(tmp_path, LOGIN_MAX_FAILURES_PER_IP=8) as app:
         _a_company_user(app)
-        pages = _guesses_at_once(app, [f"guess{n}@acme.example" for n in range(14)])
+        pages = _guessesat_once(app, [f"guess{n}@acme.example" for n in range(14)])
         checked = sum("No account matches that e-mail and password." in page for page in pages)
         refused = sum("Too many failed sign-ins from your network." in page for page in pages)
         assert (checked, refused) == (8, 6), (checked, refused)
@@ -194,7 +173,7 @@ def _active_admins(app) -> int:
             CompanyUser.active.is_(True), CompanyUser.roles.contains(admin)))
 
 
-def _admins_act_on_each_other_at_once(app, action: str, data: dict) -> list[int]:
+def _admins_act_on_each_otherat_once(app, action: str, data: dict) -> list[int]:
     ids = _two_admins(app)
     emails = list(ids)
     clients = [app.test_client() for _ in emails]
@@ -207,12 +186,12 @@ def _admins_act_on_each_other_at_once(app, action: str, data: dict) -> list[int]
         response = clients[i].post(f"/account/users/{other}/{action}", data=dict(data, csrf_token=tokens[i]))
         return response.status_code
 
-    return _at_once(act)
+    return at_once(act)
 
 
 def test_two_admins_deleting_each_other_at_once_leave_one(tmp_path):
     with shared_app(tmp_path) as app:
-        statuses = _admins_act_on_each_other_at_once(app, "delete", {})
+        statuses = _admins_act_on_each_otherat_once(app, "delete", {})
         assert statuses == [302, 302], statuses
         assert _active_admins(app) == 1
         with app.app_context():
@@ -221,6 +200,6 @@ def test_two_admins_deleting_each_other_at_once_leave_one(tmp_path):
 
 def test_two_admins_deactivating_each_other_at_once_leave_one(tmp_path):
     with shared_app(tmp_path) as app:
-        statuses = _admins_act_on_each_other_at_once(app, "active", {"active": "0"})
+        statuses = _admins_act_on_each_otherat_once(app, "active", {"active": "0"})
         assert statuses == [302, 302], statuses
         assert _active_admins(app) == 1

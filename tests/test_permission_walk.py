@@ -27,6 +27,7 @@ PUBLIC = {
     "portal.accept_invitation_page",
     "portal.apply",
     "portal.register",
+    "portal.confirm_registration",
     "admin.login",
     "admin.logout",
     "admin.password_reset_view",

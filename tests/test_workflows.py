@@ -115,13 +115,26 @@ def test_staff_with_company_rights_see_the_moves_from_new(app, email):
         assert available_transitions(application, actor=f.actor(_catalog_manager())) == []
 
 
-def test_duplicate_open_application_and_existing_account_are_refused(app):
+def test_a_second_open_application_or_a_known_address_files_nothing_and_mails_the_owner(app):
     with app.app_context():
-        _apply()
-        with pytest.raises(DomainError, match="already being reviewed"):
-            _apply()
-        with pytest.raises(DomainError, match="already has an Atrium account"):
-            _apply({"email": "ben.buyer@acme.example"})
+        first = _apply()
+        assert _apply({"company_name": "Hooli Two"}) is None
+        assert _apply({"email": "ben.buyer@acme.example"}) is None
+        assert db.session.scalar(select(db.func.count(CompanyApplication.id)).where(
+            CompanyApplication.email.in_(["gavin@hooli.example", "ben.buyer@acme.example"]))) == 1
+        assert [m.template for m in outbox("gavin@hooli.example")] == ["application_received", "application_already_open"]
+        assert [m.template for m in outbox("ben.buyer@acme.example")] == ["sign_up_known_address"]
+        assert first.open_email == "gavin@hooli.example"
+
+
+def test_a_decided_application_frees_the_address_for_a_new_one(app):
+    with app.app_context():
+        first = _apply()
+        transition(first, "reject", actor=f.actor("admin@atrium.example"),
+                   reason_id=get_workflow("company_application").reasons[0].id)
+        assert first.open_email is None
+        second = _apply({"company_name": "Hooli Two"})
+        assert second is not None and second.open_email == "gavin@hooli.example"
 
 
 @pytest.mark.parametrize("field,value,message", [

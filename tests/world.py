@@ -98,8 +98,9 @@ def _features(acme, shops) -> None:
         "last_name": "Umbrella", "email": "uma@umbrella.example", "phone": "+1 555 0100",
         "line1": "42 Raccoon Street", "postal_code": "10001", "city": "New York", "country": "US",
     })
-    register_organisation(shops["atrium-de"], {
+    ivan = register_organisation(shops["atrium-de"], {
         "company_name": "Initech", "first_name": "Ivan", "last_name": "Initech",
         "email": "ivan@initech.example", "password": PASSWORD, "confirm": PASSWORD,
         "attributes": {"CUSTOMER_PHONE": "+49 89 555 10"},
     })
+    ivan.confirmation_pending = False  # Ivan opened the link in his mail; staff have yet to approve

@@ -35,8 +35,8 @@ pytestmark = pytest.mark.browser
 COMPANY = "Northwind Fasteners"
 CONTACT = "olivia.owner@northwind.example"
 BUYER = "bruno.buyer@northwind.example"
-CONTACT_PASSWORD = "northwind-owner-2024"
-BUYER_PASSWORD = "northwind-buyer-2024"
+CONTACT_PASSWORD = "pier-road-lantern-77"
+BUYER_PASSWORD = "harbour-crane-2024"
 
 
 def invitation_link(staff, live_server: str, recipient: str) -> str:
