@@ -133,7 +133,7 @@ def _commit(response):
         except IntegrityError as error:
             db.session.rollback()
             response = _failed_commit(response, conflict_message(error))
-    dispatch_ready()  # what committed in this request, also by Flask-Admin's own commit
+    dispatch_ready(after_answer=True)  # what committed in this request, also by Flask-Admin's own commit
     return response
 
 

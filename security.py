@@ -14,7 +14,7 @@ from functools import wraps
 from urllib.parse import unquote, urlsplit
 
 from flask import abort, current_app, g, request, url_for
-from flask_login import current_user, user_logged_in, user_logged_out
+from flask_login import current_user, login_user, user_logged_in, user_logged_out
 from flask_principal import (
     AnonymousIdentity,
     Identity,
@@ -255,3 +255,25 @@ def load_or_404(model, row_id, *options):
     if row is None:
         abort(404)
     return row
+
+
+def change_password_from(form) -> int | None:
+    """Change the signed-in person's password from ``form``; None when done (this session goes on), else
+    the status to answer with, the reason on the form. A wrong current password counts, like a failed sign-in."""
+    from edge import keep_changes
+    from models.auth import Throttled, change_own_password
+    from models.base import DomainError
+
+    account = current_user._get_current_object()
+    try:
+        change_own_password(account, actor=current_actor(), current=form.current_password.data,
+                            password=form.password.data, confirm=form.confirm.data)
+    except DomainError as error:
+        if error.field == "current_password":
+            keep_changes()
+        if error.field in form:
+            form[error.field].errors = [error.message]
+        g.edge_refused = error.message
+        return 429 if isinstance(error, Throttled) else 400
+    login_user(account)  # the new session version: every other session of the account has ended
+    return None

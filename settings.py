@@ -56,6 +56,8 @@ def defaults(instance_path: str) -> dict:
         # werkzeug's scrypt (N=2**15, r=8, p=1); tests override it with a fast hash.
         "PASSWORD_HASH_METHOD": "scrypt",
         "AUTO_SEED_DEMO": False,
+        # Without Redis, jobs run on a thread of the web process after the answer (tests run them inline).
+        "JOBS_AFTER_ANSWER": True,
         # How the back office writes and reads amounts (the portal uses each shop's locale).
         "BACKOFFICE_LOCALE": "en_GB",
     }

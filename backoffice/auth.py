@@ -10,7 +10,7 @@ from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from backoffice.base import deny_or_login
-from edge import attempt, keep_changes
+from edge import attempt, keep_changes, refused
 from extensions import db
 from models.auth import Throttled, authenticate, find_reset_token, request_password_reset, reset_password
 from models.base import DomainError
@@ -18,8 +18,8 @@ from models.companies import Company, CompanyStatus
 from models.mail import MailState, OutboxMessage
 from models.staff import StaffUser
 from models.users import CompanyUser
-from portal.forms import NewPasswordForm, ResetRequestForm
-from security import is_staff_user, next_url
+from portal.forms import ChangePasswordForm, NewPasswordForm, ResetRequestForm
+from security import change_password_from, is_staff_user, next_url
 
 
 class StaffLoginForm(FlaskForm):
@@ -69,7 +69,11 @@ class StaffIndexView(AdminIndexView):
         """Staff who forgot their password ask for a link (the answer never says whether the address exists)."""
         form = ResetRequestForm()
         if form.validate_on_submit():
-            request_password_reset(form.email.data, StaffUser)
+            try:
+                request_password_reset(form.email.data, request.remote_addr or "", StaffUser)
+            except Throttled as error:
+                flash(error.message, "error")
+                return self.render("backoffice/password_reset.html", form=form), 429
             flash("If that address belongs to an active back office account, a link to choose a new password "
                   "is on its way. It works once.", "info")
             return redirect(url_for("admin.login"))
@@ -91,6 +95,21 @@ class StaffIndexView(AdminIndexView):
                 flash("Your password is set. Sign in with it.", "success")
                 return redirect(url_for("admin.login"))
         return self.render("backoffice/password.html", form=form), 400 if form.is_submitted() else 200
+
+    @expose("/account/password/", methods=("GET", "POST"))
+    def change_password_view(self):
+        """A signed-in staff member changes their own password; their other sessions end."""
+        if not is_staff_user():
+            return deny_or_login()
+        form = ChangePasswordForm()
+        if form.validate_on_submit():
+            status = change_password_from(form)
+            if status is None:
+                flash("Your password is changed. You were signed out everywhere else.", "success")
+                return redirect(url_for("admin.index"))
+            flash(refused(), "error")
+            return self.render("backoffice/password_change.html", form=form), status
+        return self.render("backoffice/password_change.html", form=form), 400 if form.is_submitted() else 200
 
     @expose("/logout/", methods=("POST",))
     def logout(self):

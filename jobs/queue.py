@@ -3,7 +3,8 @@
 With REDIS_URL set, jobs go to Redis and ``rq worker --with-scheduler emails default
 periodic`` runs them (the scheduler runs the delayed retries). Without it (the
 embedded default), the same jobs run in process through RQ's synchronous mode on
-a fake Redis, right after the request or command that queued them.
+a fake Redis, right after the request or command that queued them (on a thread
+of the web process once the answer is out: ``jobs.background``).
 
 Operations ask for jobs with ``models.followups.request_job``: a row written in
 their transaction. Once it commits, the follow-ups go to RQ here: at once with
@@ -72,11 +73,22 @@ def send_follow_up(follow_up_id: int, queue_name: str) -> bool:
     return True
 
 
-def dispatch_ready(session=None) -> int:
-    """Queue the follow-ups whose transactions have committed; returns how many."""
+def dispatch_ready(session=None, *, after_answer: bool = False) -> int:
+    """Queue the follow-ups whose transactions have committed; returns how many.
+
+    ``after_answer`` (the request edge): in process, with ``JOBS_AFTER_ANSWER``
+    on, they run on the process's job thread (``jobs.background``) instead of
+    before the answer.
+    """
     from extensions import db
 
     session = session or db.session
+    if after_answer and is_in_process() and current_app.config.get("JOBS_AFTER_ANSWER"):
+        from jobs.background import job_thread
+
+        ready = take_committed(session)
+        job_thread(current_app._get_current_object()).hand_over(ready)
+        return len(ready)
     count = 0
     # Jobs run in process may commit and ask for further jobs: loop until none are left.
     while ready := take_committed(session):

@@ -12,12 +12,15 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import CheckConstraint, ForeignKey, String, select
+from sqlalchemy import CheckConstraint, ForeignKey, String, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from extensions import db
-from models.base import DomainError, UTCDateTime, utcnow
+from models.actors import Actor, ActorKind
+from models.audit import record
+from models.base import DomainError, NotPermitted, UTCDateTime, utcnow
+from models.followups import request_job
 from models.mail import queue_mail
 from models.operations import operation
 from models.passwords import check_new_password
@@ -26,6 +29,8 @@ from models.throttle import clear, give_back, take
 from models.users import CompanyUser
 
 BAD_CREDENTIALS = "No account matches that e-mail and password."
+USED_LINK = ("This password reset link has already been used, or a newer one was sent since. "
+             "Use the newest link, or ask for a new one.")
 
 
 class PasswordResetToken(db.Model):
@@ -174,21 +179,45 @@ def _token_hash(token: str) -> str:
 
 
 @operation(public=True)
-def request_password_reset(email: str, model=CompanyUser) -> None:
-    """E-mail a single-use reset link if ``email`` belongs to an active account (``CompanyUser`` or ``StaffUser``).
+def request_password_reset(email: str, ip: str, model=CompanyUser) -> None:
+    """Ask for a reset link for ``email`` (a ``CompanyUser`` or ``StaffUser`` address).
 
-    Says nothing about whether the address exists: the caller shows the same
-    message either way.
+    The request does the same work for every address, known or not: it counts
+    the asker's network address and records one job (``send_reset_link``), so
+    neither the answer nor its timing tells whether the address has an account.
     """
+    config = current_app.config
+    if not take(f"reset-ip:{ip}", limit=config["RESET_REQUESTS_PER_IP_PER_HOUR"], window=timedelta(hours=1)):
+        raise Throttled("Too many password reset requests from your network. Try again in an hour.")
+    kind = "staff" if model is StaffUser else "company"
+    request_job("emails", "jobs.accounts.send_reset_link", normalize_email(email)[:254], kind)
+
+
+@operation(public=True)
+def send_reset_link(email: str, model=CompanyUser) -> bool:
+    """Mail a reset link if ``email`` belongs to an active account, at most ``RESET_MAILS_PER_HOUR`` an hour."""
     account = db.session.scalar(
         select(model).where(model.email == normalize_email(email)).execution_options(unscoped=True)
     )
     if account is None or not account.active:
-        return
+        return False
+    if not take(f"reset-mail:{account.email}", limit=current_app.config["RESET_MAILS_PER_HOUR"],
+                window=timedelta(hours=1)):
+        return False
     if model is StaffUser:
         issue_password_link(account, template="staff_password", subject="Reset your Atrium back office password")
     else:
         issue_password_link(account)
+    return True
+
+
+def _end_links(account) -> None:
+    """Every unused link of ``account`` stops working (a newer one was issued, or one was used)."""
+    column = PasswordResetToken.staff_user_id if isinstance(account, StaffUser) else PasswordResetToken.user_id
+    db.session.execute(
+        update(PasswordResetToken).where(column == account.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=utcnow()).execution_options(synchronize_session=False)
+    )
 
 
 def issue_password_link(
@@ -198,7 +227,8 @@ def issue_password_link(
     subject: str = "Reset your Atrium password",
     hours: int | None = None,
 ) -> None:
-    """Mail ``account`` a single-use, expiring link to set a password."""
+    """Mail ``account`` a single-use, expiring link to set a password; its older links stop working."""
+    _end_links(account)
     token = secrets.token_urlsafe(32)
     hours = hours or current_app.config["PASSWORD_RESET_HOURS"]
     owner = {"staff_user": account} if isinstance(account, StaffUser) else {"user": account}
@@ -216,7 +246,7 @@ def find_reset_token(token: str, model=CompanyUser) -> PasswordResetToken:
     if row is None or not isinstance(row.account, model):
         raise DomainError("This password reset link is not valid. Ask for a new one.")
     if row.used_at is not None:
-        raise DomainError("This password reset link has already been used. Ask for a new one.")
+        raise DomainError(USED_LINK)
     if row.expires_at <= utcnow():
         raise DomainError("This password reset link has expired. Ask for a new one.")
     if not row.account.active:
@@ -229,10 +259,43 @@ def reset_password(token: str, password: str, confirm: str, model=CompanyUser) -
     """Set a new password through a link; the link cannot be used again."""
     row = find_reset_token(token, model)
     check_new_password(password, confirm, about=about(row.account))
+    taken = db.session.execute(
+        update(PasswordResetToken).where(PasswordResetToken.id == row.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=utcnow()).execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:  # used a moment ago, or a newer link was issued meanwhile
+        raise DomainError(USED_LINK)
     account = row.account
     set_password(account, password)
     if isinstance(account, CompanyUser):
         account.confirmation_pending = False  # the link reached the address: it is the owner's
-    row.used_at = utcnow()
+    _end_links(account)  # this one and any other still out there
     clear(f"sign-in:{account.email}")  # a new password ends the lock-out of the old one
     return account
+
+
+@operation(public=True)
+def change_own_password(account: CompanyUser | StaffUser, *, actor: Actor, current: str, password: str,
+                        confirm: str) -> None:
+    """A signed-in person changes their own password: the current one first; every session of the account ends.
+
+    Only the account's owner may (not an agent acting for a customer, not
+    staff for someone else), so the rule is checked here rather than by role.
+    The caller signs the current session in again.
+    """
+    if actor.on_behalf_of is not None or actor.id != account.id or \
+            actor.kind is not (ActorKind.STAFF if isinstance(account, StaffUser) else ActorKind.COMPANY):
+        raise NotPermitted("Only the account's owner can change its password.")
+    if not take(f"password-change:{actor.kind.value}:{account.id}",
+                limit=current_app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"], window=_window()):
+        raise Throttled("Too many wrong current passwords. Wait a while, or sign out and reset your password.")
+    if not account.check_password(current or ""):
+        raise DomainError("That is not your current password.", "current_password")  # the caller keeps the count
+    clear(f"password-change:{actor.kind.value}:{account.id}")
+    check_new_password(password, confirm, about=about(account))
+    if account.check_password(password):
+        raise DomainError("Choose a password different from your current one.", "password")
+    set_password(account, password)
+    _end_links(account)
+    record(actor, "account.password_changed", company_id=getattr(account, "company_id", None), target=account)
+    queue_mail(account.email, "password_changed", subject="Your Atrium password was changed", user=account)

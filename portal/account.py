@@ -4,11 +4,11 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from edge import attempt
+from edge import attempt, refused
 from models.attributes import set_attribute_values, shop_attributes
 from models.members import update_profile
 from portal import bp
-from portal.forms import ProfileForm
+from portal.forms import ChangePasswordForm, ProfileForm
 from portal.signup import current_shop
 from portal.signup_forms import (
     attribute_fields,
@@ -16,7 +16,7 @@ from portal.signup_forms import (
     fill_attributes,
     with_attributes,
 )
-from security import company_login_required, current_actor
+from security import change_password_from, company_login_required, current_actor
 
 
 @bp.route("/account")
@@ -43,3 +43,18 @@ def profile():
             return redirect(url_for("portal.profile"))
     return render_template("portal/account/profile.html", form=form,
                            attribute_fields=attribute_fields(form, definitions)), 400 if form.is_submitted() else 200
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@company_login_required
+def change_password():
+    """Change one's own password; every other session of the account ends, this one goes on."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        status = change_password_from(form)
+        if status is None:
+            flash("Your password is changed. You were signed out everywhere else.", "success")
+            return redirect(url_for("portal.account"))
+        flash(refused(), "danger")
+        return render_template("portal/account/password.html", form=form), status
+    return render_template("portal/account/password.html", form=form), 400 if form.is_submitted() else 200

@@ -56,7 +56,11 @@ def logout():
 def password_reset():
     form = ResetRequestForm()
     if form.validate_on_submit():
-        request_password_reset(form.email.data)
+        try:
+            request_password_reset(form.email.data, request.remote_addr or "")
+        except Throttled as error:
+            flash(error.message, "danger")
+            return render_template("portal/password_reset.html", form=form), 429
         flash(
             "If that address belongs to an active account, a reset link is on its way. "
             "It works once.",

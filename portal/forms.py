@@ -23,6 +23,10 @@ class NewPasswordForm(FlaskForm):
     confirm = PasswordField("Repeat the new password", validators=[DataRequired(), Length(max=200)])
 
 
+class ChangePasswordForm(NewPasswordForm):
+    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=200)])
+
+
 class ProfileForm(FlaskForm):
     first_name = StringField("First name", validators=[DataRequired(), Length(max=80)])
     last_name = StringField("Last name", validators=[DataRequired(), Length(max=80)])

@@ -24,6 +24,7 @@ TEST_CONFIG = {
     "DATABASE_URL": os.environ.get("TEST_DATABASE_URL", "sqlite://"),
     "REDIS_URL": os.environ.get("TEST_REDIS_URL", ""),
     "MAIL_SERVER": "",
+    "JOBS_AFTER_ANSWER": False,  # follow-ups run inline, so a test sees their effect at once
 }
 
 

@@ -66,8 +66,24 @@ def flashes(html: str) -> list[str]:
 
 # --- the outbox -----------------------------------------------------------------------------------
 
+def work_off_jobs() -> None:
+    """Run the pending follow-ups as a worker would. With Redis they wait for ``rq worker``, which cannot
+    see a test's uncommitted rows; in process they have run already and nothing is pending."""
+    from jobs.queue import is_in_process
+    from jobs.runner import run_follow_up
+    from models.followups import FollowUp, FollowUpState
+
+    if is_in_process():
+        return
+    pending = select(FollowUp.id).where(FollowUp.state == FollowUpState.PENDING.value).order_by(FollowUp.id)
+    while ids := db.session.scalars(pending).all():
+        for follow_up_id in ids:
+            run_follow_up(follow_up_id)
+
+
 def outbox(email: str | None = None, template: str | None = None) -> list[OutboxMessage]:
-    """Mail written to the outbox (for ``email``, of ``template``), oldest first."""
+    """Mail written to the outbox (for ``email``, of ``template``), oldest first, once the jobs that write it ran."""
+    work_off_jobs()
     query = select(OutboxMessage).order_by(OutboxMessage.id)
     if email is not None:
         query = query.where(OutboxMessage.recipient == email)

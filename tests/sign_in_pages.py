@@ -27,3 +27,10 @@ def staff_actor():
 def deactivate_ben():
     """Deactivate Ben Buyer as staff would (inside an app context; the caller commits)."""
     set_user_active(f.user("ben.buyer@acme.example"), False, actor=f.actor(staff_actor()))
+
+
+def copy_session(app, source):
+    """A second browser holding a copy of ``source``'s session cookie."""
+    thief = app.test_client()
+    thief.set_cookie("session", source.get_cookie("session").value)
+    return thief

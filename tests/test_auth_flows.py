@@ -15,7 +15,7 @@ from models.shops import set_assignment_state
 from models.throttle import Throttle
 from tests import factories as f
 from tests.helpers import PASSWORD, csrf_token, login, post_form, unescaped
-from tests.sign_in_pages import deactivate_ben, signed_in, staff_actor, staff_signed_in, user_row
+from tests.sign_in_pages import copy_session, deactivate_ben, signed_in, staff_actor, staff_signed_in, user_row
 
 BAD_CREDENTIALS = "No account matches that e-mail and password."
 
@@ -147,13 +147,6 @@ def test_the_back_office_door_is_throttled_too(app, client):
 
 
 # Sessions ---------------------------------------------------------------------
-
-
-def copy_session(app, source):
-    """A second browser holding a copy of ``source``'s session cookie."""
-    thief = app.test_client()
-    thief.set_cookie("session", source.get_cookie("session").value)
-    return thief
 
 
 def test_a_copied_cookie_stops_working_after_logout(app, client):

@@ -35,7 +35,8 @@ ACME, GLOBEX = "Acme Industrial", "Globex"
 PUBLIC = {
     "models.applications.submit_application", "models.registration.register_organisation",
     "models.invitations.accept_invitation", "models.auth.authenticate", "models.auth.request_password_reset",
-    "models.auth.reset_password", "models.registration.confirm_address",
+    "models.auth.reset_password", "models.registration.confirm_address", "models.auth.send_reset_link",
+    "models.auth.change_own_password",
 }
 #: functions that take ``actor`` to answer a question or check a rule, and the audit writers, which record
 #: the actor of the operation that calls them

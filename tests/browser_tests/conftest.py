@@ -53,7 +53,8 @@ def live_app(tmp_path_factory):
     from tests.world import build_world
 
     db_file = tmp_path_factory.mktemp("live") / "atrium.sqlite"
-    app = create_app(dict(TEST_CONFIG, DATABASE_URL=f"sqlite:///{db_file}"))
+    # The embedded default: jobs in process (no worker could reach this file's rows through Redis).
+    app = create_app(dict(TEST_CONFIG, DATABASE_URL=f"sqlite:///{db_file}", REDIS_URL=""))
     with app.app_context():
         upgrade_database()
         build_world()
