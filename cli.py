@@ -1,4 +1,4 @@
-"""Command-line commands: ``flask seed-demo``, ``flask create-staff``, ``flask serve``."""
+"""Command-line commands: ``flask seed-demo``, ``flask create-staff``, ``flask serve``, ``flask worker``."""
 from __future__ import annotations
 
 import click
@@ -48,6 +48,24 @@ def create_staff_command(email, name, roles, password):
     dispatch_ready()
     how = "" if password else f" We sent {staff.email} a link to choose a password."
     click.echo(f"Staff account {staff.email} created ({', '.join(roles)}).{how}")
+
+
+@bp.cli.command("worker", with_appcontext=False)
+@click.argument("queues", nargs=-1)
+@click.option("--name", default=None, help="The worker's name in Redis (default: RQ's).")
+@click.option("--burst", is_flag=True, help="Stop once the queues are empty.")
+def worker_command(queues, name, burst):
+    """Run jobs from Redis (REDIS_URL): mail, follow-ups and schedules. The app is built once."""
+    from flask.cli import ScriptInfo
+
+    from jobs.queue import QUEUE_NAMES
+    from jobs.worker import run_worker
+
+    app = click.get_current_context().ensure_object(ScriptInfo).load_app()
+    try:
+        run_worker(app, tuple(queues) or QUEUE_NAMES, name=name, burst=burst)
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from None
 
 
 @bp.cli.command("serve")

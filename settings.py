@@ -27,6 +27,7 @@ ENV_KEYS = {
     "RESET_MAILS_PER_HOUR": int,
     "PASSWORD_MIN_STRENGTH": int,
     "BACKOFFICE_LOCALE": str,
+    "JOB_RETRY_SECONDS": lambda v: [int(part) for part in v.split(",")],
 }
 
 
@@ -58,6 +59,8 @@ def defaults(instance_path: str) -> dict:
         "AUTO_SEED_DEMO": False,
         # Without Redis, jobs run on a thread of the web process after the answer (tests run them inline).
         "JOBS_AFTER_ANSWER": True,
+        # A failed job (SMTP down, say) is tried again after each of these waits; the sweeps cover the rest.
+        "JOB_RETRY_SECONDS": [10, 60, 300],
         # How the back office writes and reads amounts (the portal uses each shop's locale).
         "BACKOFFICE_LOCALE": "en_GB",
     }

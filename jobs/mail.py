@@ -1,6 +1,8 @@
 """Mail delivery from the outbox: idempotent, retried, re-sent when left behind."""
 from __future__ import annotations
 
+import smtplib
+from contextlib import contextmanager
 from datetime import timedelta
 
 from flask import current_app
@@ -14,6 +16,7 @@ from models.base import utcnow
 from models.mail import MailState, OutboxMessage
 
 MAX_ATTEMPTS = 8
+REFUSALS = (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused)  # the server answered "not this one, now"
 
 
 def _lock_pending(message_id: int) -> OutboxMessage | None:
@@ -25,12 +28,30 @@ def _lock_pending(message_id: int) -> OutboxMessage | None:
     )
 
 
-def _send_smtp(message: OutboxMessage, text: str, html: str) -> None:
+def _send_smtp(message: OutboxMessage, text: str, html: str, smtp) -> None:
     domain = current_app.config["PUBLIC_URL"].split("://")[-1].split("/")[0].split(":")[0]
     outgoing = Message(subject=message.subject, recipients=[message.recipient], body=text, html=html)
     # One Message-ID per outbox row, so a receiving server can drop a repeated delivery.
     outgoing.msgId = f"<{message.idempotency_key}@{domain}>"
-    mail.send(outgoing)
+    smtp.send(outgoing)
+
+
+@contextmanager
+def _smtp_session():
+    """One SMTP connection for a batch; if it cannot open now, each message tries (and records why) on its own."""
+    connection = mail.connect()
+    try:
+        connection.__enter__()
+    except (OSError, smtplib.SMTPException):
+        yield mail
+        return
+    try:
+        yield connection
+    finally:
+        try:
+            connection.__exit__(None, None, None)
+        except (OSError, smtplib.SMTPException):
+            pass  # the server went away after the batch: what was sent is recorded
 
 
 @job
@@ -40,8 +61,9 @@ def deliver_mails(message_ids: list[int]) -> int:
 
     Without MAIL_SERVER the outbox is the destination: one UPDATE marks the whole
     batch delivered there. With SMTP each message is sent and committed on its
-    own, so a failure part-way keeps what went out; the failure is raised so the
-    follow-up is retried, and the retry skips what was sent.
+    own, on one connection, so a failure part-way keeps what went out; a message
+    the server refuses does not hold up the rest of the batch. A failure is raised
+    so the follow-up is retried, and the retry skips what was sent.
     """
     if not current_app.config.get("MAIL_SERVER"):
         done = db.session.execute(
@@ -52,7 +74,16 @@ def deliver_mails(message_ids: list[int]) -> int:
             .execution_options(synchronize_session=False)
         )
         return done.rowcount
-    return sum(_deliver_one(message_id) == "sent" for message_id in message_ids)
+    with _smtp_session() as smtp:
+        sent, refused = 0, None
+        for message_id in message_ids:
+            try:
+                sent += _deliver_one(message_id, smtp) == "sent"
+            except REFUSALS as error:  # this message only: the others still go out, the retry takes it again
+                refused = refused or error
+        if refused is not None:
+            raise refused
+        return sent
 
 
 @with_app_context
@@ -61,7 +92,7 @@ def deliver_mail(message_id: int) -> str:
     return _deliver_one(message_id)
 
 
-def _deliver_one(message_id: int) -> str:
+def _deliver_one(message_id: int, smtp=mail) -> str:
     """Send one message unless it is sent or another worker has it; commit its outcome.
 
     A failure is recorded on the row and re-raised so that it is retried; the
@@ -79,7 +110,7 @@ def _deliver_one(message_id: int) -> str:
         if bodies is None:
             return _give_up(message, "Its link was sealed under an earlier secret key; ask for a new link.")
         try:
-            _send_smtp(message, *bodies)
+            _send_smtp(message, *bodies, smtp)
         except Exception as exc:
             message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             if message.attempts >= MAX_ATTEMPTS:

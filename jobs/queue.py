@@ -1,7 +1,7 @@
 """The job queues.
 
-With REDIS_URL set, jobs go to Redis and ``rq worker --with-scheduler emails default
-periodic`` runs them (the scheduler runs the delayed retries). Without it (the
+With REDIS_URL set, jobs go to Redis and ``flask worker`` runs them (``jobs.worker``;
+its scheduler runs the delayed retries). Without it (the
 embedded default), the same jobs run in process through RQ's synchronous mode on
 a fake Redis, right after the request or command that queued them (on a thread
 of the web process once the answer is out: ``jobs.background``).
@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 from models.followups import take_committed
 
 QUEUE_NAMES = ("emails", "default", "periodic")
-DEFAULT_RETRY = {"max": 3, "interval": [10, 60, 300]}
 RUNNER = "jobs.runner.run_follow_up"
 
 log = logging.getLogger(__name__)
@@ -57,7 +56,8 @@ def is_in_process() -> bool:
 
 def enqueue(queue_name: str, func_path: str, *args, retry: dict | None = None, job_id: str | None = None):
     """Put a job on a queue now (operations use ``request_job`` inside their transaction instead)."""
-    retry = retry or DEFAULT_RETRY
+    retry = retry or {"max": len(current_app.config["JOB_RETRY_SECONDS"]),
+                      "interval": current_app.config["JOB_RETRY_SECONDS"]}
     return get_queue(queue_name).enqueue(
         func_path, *args, retry=Retry(max=retry["max"], interval=retry["interval"]), job_id=job_id
     )
@@ -127,8 +127,17 @@ def with_app_context(func):
     return wrapper
 
 
-@functools.cache
-def _worker_app():
-    from app import create_app
+_held = {}
 
-    return create_app()
+
+def hold_app(app) -> None:
+    """The app jobs of this process run in (``flask worker`` hands over the one it built)."""
+    _held["app"] = app
+
+
+def _worker_app():
+    if "app" not in _held:  # a job run by plain ``rq worker``: built once per process
+        from app import create_app
+
+        hold_app(create_app())
+    return _held["app"]

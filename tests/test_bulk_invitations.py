@@ -1,6 +1,8 @@
 """Inviting a list is set-based: a fixed, small number of SQL statements, whatever the list's length."""
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import func, select
 
@@ -35,3 +37,26 @@ def test_an_invitation_list_costs_the_same_statements_at_any_length(app, run_job
             AuditEvent.action == "invitation.sent", AuditEvent.target_label.like("Invitation for list%"))) == size
         sent = db.session.scalars(select(OutboxMessage.state).where(OutboxMessage.recipient.in_(emails))).all()
         assert sent == [MailState.SENT.value] * size
+
+
+def test_a_list_of_1000_addresses_is_answered_within_3_seconds(app, client):
+    """Invited, mailed and reported at once: rows, mail and audit are written set-based."""
+    from io import BytesIO
+
+    from tests.helpers import csrf_token, login
+
+    login(client, "anna.admin@acme.example")
+    with app.app_context():
+        role_id = f.role("buyer").id
+    addresses = "\n".join(f"thousand-{n}@acme.example" for n in range(1000)).encode()
+    token = csrf_token(client.get("/account/invitations").get_data(as_text=True))
+    started = time.perf_counter()
+    response = client.post("/account/invitations", content_type="multipart/form-data", data={
+        "csrf_token": token, "list_role": role_id, "upload_list": "Upload and invite",
+        "address_file": (BytesIO(addresses), "people.csv")})
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200 and "1000 invitation(s) sent." in response.get_data(as_text=True)
+    assert elapsed < 3, f"{elapsed:.2f} s"
+    with app.app_context():
+        mailed = select(func.count(OutboxMessage.id)).where(OutboxMessage.recipient.like("thousand-%"))
+        assert db.session.scalar(mailed) == 1000

@@ -115,6 +115,6 @@ def test_the_embedded_server_takes_25_sign_ins_and_10_writes_at_once(served):
 
     saved = at_once(save_profile, 10)
     assert saved == [(302, "/account/profile")] * 10, saved
-    status, page = browsers[9].get("/account/profile")
-    assert status == 200 and 'value="Name9"' in page
+    status, page = browsers[9].get("/account/profile")  # browsers 4 and 9 are Gina's: one of them saved last
+    assert status == 200 and ('value="Name9"' in page or 'value="Name4"' in page)
     assert server.poll() is None

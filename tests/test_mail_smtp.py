@@ -106,3 +106,22 @@ def test_mail_sealed_under_an_earlier_secret_key_fails_with_a_reason_instead_of_
     [row] = outbox_of(app, "ben.buyer@acme.example")
     assert row.state == "failed" and row.sealed_secret is None
     assert row.last_error == "Its link was sealed under an earlier secret key; ask for a new link."
+
+
+def test_a_company_name_with_line_breaks_cannot_stop_or_forge_a_mail_header(smtp_app, smtp_inbox):
+    from models.invitations import invite
+    from tests import factories as f
+
+    with smtp_app.app_context():
+        anna = f.user("anna.admin@acme.example")
+        anna.company.name = "Acme\r\nBcc: victim@evil.example\r\n"
+        invite(anna.company, "newcomer@acme.example", f.role("buyer"), actor=f.actor(anna))
+        db.session.commit()
+        dispatch_ready()
+
+    [(recipients, message)] = smtp_inbox.messages
+    assert recipients == ["newcomer@acme.example"]
+    assert message["Subject"] == "You are invited to Acme Bcc: victim@evil.example on Atrium"
+    assert message["Bcc"] is None and "victim@evil.example" not in message["To"]
+    [row] = outbox_of(smtp_app, "newcomer@acme.example")
+    assert (row.state, row.transport) == ("sent", "smtp")

@@ -1,4 +1,4 @@
-"""Jobs on the production services: PostgreSQL, Redis, a real ``rq worker`` and ``rq cron``.
+"""Jobs on the production services: PostgreSQL, Redis, a real ``flask worker`` and ``rq cron``.
 
 Run by ``make test-services`` (TEST_DATABASE_URL and TEST_REDIS_URL set). The web side
 is a separate app on its own engine, so that what the worker reads is committed; each
@@ -79,7 +79,13 @@ def production_env(smtp_port: int) -> dict:
         PUBLIC_URL="http://atrium.test",
         MAIL_SERVER="127.0.0.1",
         MAIL_PORT=str(smtp_port),
+        FLASK_APP="app:create_app",
     )
+
+
+def worker_process(env: dict, log: Path, name: str | None = None) -> Process:
+    """``flask worker`` on every queue, as production starts it."""
+    return Process([sys.executable, "-m", "flask", "worker", *(["--name", name] if name else [])], env, log)
 
 
 @pytest.fixture
@@ -101,14 +107,10 @@ def web_app(app, smtp_inbox):
 
 @pytest.fixture
 def rq_worker(tmp_path, smtp_inbox):
-    """``rq worker`` on the app's queues, with the scheduler that runs retries."""
+    """``flask worker`` on the app's queues, with the scheduler that runs retries."""
     name = f"atrium-test-{uuid.uuid4().hex[:8]}"
     log = tmp_path / "worker.log"
-    worker = Process(
-        [str(RQ), "worker", *QUEUE_NAMES, "--url", REDIS_URL, "--name", name, "--with-scheduler"],
-        production_env(smtp_inbox.port),
-        log,
-    )
+    worker = worker_process(production_env(smtp_inbox.port), log, name)
     from redis import Redis
     from rq import Worker
 
@@ -151,9 +153,7 @@ def test_the_worker_delivers_reset_mail_over_smtp_once(web_app, rq_worker, smtp_
 def test_the_worker_retries_while_smtp_is_down(web_app, tmp_path):
     port = free_port()  # nothing listens here yet
     worker_log = tmp_path / "worker.log"
-    worker = Process(
-        [str(RQ), "worker", *QUEUE_NAMES, "--url", REDIS_URL, "--with-scheduler"], production_env(port), worker_log
-    )
+    worker = worker_process(production_env(port), worker_log)
     inbox, controller = SmtpInbox(), None
     try:
         request_reset(web_app, "ben.buyer@acme.example")
@@ -204,3 +204,35 @@ def test_rq_cron_registers_every_schedule(tmp_path):
         cron.stop()
         periodic.empty()
     assert re.search(r"shutdown complete", log.read_text())
+
+
+def _rate_mails(web, addresses: list[str], *, one_per_transaction: bool) -> None:
+    """Write mail to ``addresses``: all in one transaction (batch jobs) or each in its own (a job per mail)."""
+    from models.mail import Mail, queue_mails
+
+    mails = [Mail(address, "password_changed", "Your password was changed",
+                  {"user": {"first_name": "Rate", "email": address, "kind": "company"}}) for address in addresses]
+    with web.app_context():
+        for chunk in ([[m] for m in mails] if one_per_transaction else [mails]):
+            queue_mails(chunk)
+            db.session.commit()
+
+
+def _sent_count(web, prefix: str) -> int:
+    with web.app_context():
+        count = db.session.scalar(select(func.count(OutboxMessage.id)).where(
+            OutboxMessage.recipient.like(f"{prefix}%"), OutboxMessage.state == "sent"))
+        db.session.rollback()
+        return count
+
+
+@pytest.mark.parametrize("one_per_transaction", [False, True], ids=["batches", "one job per mail"])
+def test_one_worker_delivers_at_least_20_mails_a_second(web_app, rq_worker, smtp_inbox, one_per_transaction):
+    count = 200 if not one_per_transaction else 60
+    prefix = f"rate-{uuid.uuid4().hex[:6]}-"
+    started = time.monotonic()
+    _rate_mails(web_app, [f"{prefix}{n}@acme.example" for n in range(count)], one_per_transaction=one_per_transaction)
+    wait_for(lambda: _sent_count(web_app, prefix) == count, 60, "delivery", rq_worker.log)
+    rate = count / (time.monotonic() - started)
+    assert len([1 for rcpt, _ in smtp_inbox.messages if rcpt[0].startswith(prefix)]) == count
+    assert rate >= 20, f"{rate:.1f} mails/s"
