@@ -5,7 +5,8 @@ a request never waits for its mail (a 1,000-address invitation list, a reset
 mail over SMTP) and its answer takes as long whatever the job does. Each
 process starts its own thread on first use (gunicorn workers fork). What is
 handed over is only an id: if the process dies first, the row is still
-pending and the sweep runs it. Tests, the CLI and jobs run follow-ups inline.
+pending and the sweep runs it (the schedules run in every such process, under
+``flask serve`` or gunicorn alike). Tests, the CLI and jobs run follow-ups inline.
 """
 from __future__ import annotations
 
@@ -55,5 +56,8 @@ def job_thread(app) -> JobThread:
     with _starting:
         current = app.extensions.get("atrium_job_thread")
         if current is None or current.pid != os.getpid():
+            from jobs.inprocess import start_schedule_thread
+
             current = app.extensions["atrium_job_thread"] = JobThread(app)
+            start_schedule_thread(app)
         return current

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from datetime import datetime, timezone
@@ -21,7 +22,19 @@ def _next_run(schedule, now: float) -> float:
     return croniter(schedule.cron, start).get_next(float)
 
 
+_started: dict[int, threading.Thread] = {}
+_starting = threading.Lock()
+
+
 def start_schedule_thread(app) -> threading.Thread:
+    """Run the schedules in this process, once per process (``flask serve``, or any web process without Redis)."""
+    with _starting:
+        if os.getpid() not in _started:
+            _started[os.getpid()] = _schedule_thread(app)
+        return _started[os.getpid()]
+
+
+def _schedule_thread(app) -> threading.Thread:
     def loop():
         now = time.time()
         due = {s: _next_run(s, now) for s in SCHEDULES}
