@@ -9,7 +9,7 @@ PG_HOST ?= 127.0.0.1
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: install run lint test test-services services chromium bench clean
+.PHONY: install run lint test test-services services chromium tools bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ install: $(VENV)/.installed
 
 chromium:  ## Debian's Chromium for the browser tests (Playwright drives it)
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+tools: tools/node_modules/.installed  ## axe-core and the Nu HTML Checker for the browser tests (npm)
+
+tools/node_modules/.installed: tools/package.json tools/package-lock.json
+	npm ci --prefix tools --no-audit --no-fund --loglevel=error
+	touch $@
 
 run: install  ## SQLite in instance/, jobs in process, mail to the outbox, demo data
 	$(FLASK) db upgrade
@@ -43,7 +49,7 @@ endef
 lint: install  ## pyflakes and import order (ruff.toml)
 	$(VENV)/bin/ruff check .
 
-test: install chromium lint  ## the whole suite on SQLite with jobs in process
+test: install chromium tools lint  ## the whole suite on SQLite with jobs in process
 	$(call pytest,-m "not services")
 
 services:  ## start PostgreSQL and Redis if they are not running
@@ -51,7 +57,7 @@ services:  ## start PostgreSQL and Redis if they are not running
 	@redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
 	@for i in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h $(PG_HOST) && redis-cli ping >/dev/null 2>&1 && exit 0; sleep 1; done; echo "PostgreSQL or Redis did not start" >&2; exit 1
 
-test-services: install chromium services  ## the same suite on PostgreSQL + Redis, with a real rq worker
+test-services: install chromium tools services  ## the same suite on PostgreSQL + Redis, with a real rq worker
 	@db=atrium_test_$$$$; \
 	createdb -h $(PG_HOST) -U postgres $$db || exit 1; \
 	TEST_DATABASE_URL=postgresql://postgres@$(PG_HOST)/$$db TEST_REDIS_URL=$(REDIS_TEST_URL) \
@@ -63,4 +69,4 @@ bench: install  ## time the busiest list pages on a company with 500 users (SQL 
 	$(PY) bench/pages.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache tools/node_modules

@@ -53,7 +53,7 @@ def test_signing_in_on_the_master_lands_in_the_customers_sub_shop(client):
     assert response.status_code == 302
     home = unescaped(client.get("/"))
     assert "You are in Atrium USA, your company's shop." in home
-    assert '<span class="atrium-shop text-white-50 ml-3 mr-auto" title="The shop you are in">Atrium USA</span>' in home
+    assert '<span class="atrium-shop ml-3 mr-auto" title="The shop you are in">Atrium USA</span>' in home
 
 
 def test_a_customer_stays_in_their_own_shop_whatever_shop_is_asked_for(client):

@@ -45,3 +45,22 @@ document.addEventListener("click", function (event) {
     window.faForm.addInlineField(target, target.getAttribute("data-add-inline"));
   }
 });
+
+// A button that shows or hides another element: <button data-atrium-toggle="ID" aria-expanded="false">.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("[data-atrium-toggle]");
+  if (!button) {
+    return;
+  }
+  var target = document.getElementById(button.getAttribute("data-atrium-toggle"));
+  var open = target.classList.toggle("atrium-open");
+  button.setAttribute("aria-expanded", open ? "true" : "false");
+});
+
+// Flask-Admin's column help icons carry their text only as a tooltip: give them an accessible name.
+window.addEventListener("load", function () {
+  document.querySelectorAll(".column-header .fa-question-circle").forEach(function (icon) {
+    var text = icon.getAttribute("data-original-title") || icon.getAttribute("title") || "About this column";
+    icon.setAttribute("aria-label", text);
+  });
+});

@@ -145,3 +145,25 @@ def alert(page, text: str):
 def url(live_server: str, path: str):
     """The page at ``path``, whatever its query string."""
     return re.compile(re.escape(live_server + path) + r"(\?.*)?$")
+
+
+# --------------------------------------------------------------------------- checks
+
+AXE = Path(__file__).resolve().parents[2] / "tools" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's WCAG 2.2 A/AA violations on the page as it is now (``make test`` installs axe in tools/)."""
+    if not AXE.exists():
+        pytest.fail(f"axe-core not found at {AXE}: run `make test` (npm ci in tools/).")
+    if not page.evaluate("() => !!window.axe"):
+        page.evaluate(AXE.read_text())  # evaluated by the browser, not a <script>: the page's CSP stays on
+    found = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+             "targets": [" ".join(map(str, node["target"])) for node in v["nodes"]][:5]} for v in found["violations"]]
+
+
+def wider_than_viewport(page) -> int:
+    """How many CSS pixels the document overflows the viewport sideways (0 when it fits)."""
+    return page.evaluate("() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth)")
