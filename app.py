@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -71,7 +71,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     def render_error(error: HTTPException):
-        return render_template("errors/error.html", error=error), error.code
+        return render_template(_error_template(), error=error), error.code
 
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error)
@@ -82,7 +82,12 @@ def register_errorhandlers(app: Flask) -> None:
             "The form was sent without its security token or the token expired. "
             "Reload the page and try again."
         )
-        return render_template("errors/error.html", error=error), 400
+        return render_template(_error_template(), error=error), 400
+
+
+def _error_template() -> str:
+    """Errors in the back office keep its layout and lead back to its home; the portal's lead to the portal."""
+    return "errors/backoffice_error.html" if request.path.startswith("/admin") else "errors/error.html"
 
 
 def register_commands(app: Flask) -> None:

@@ -11,7 +11,7 @@ from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
 from markupsafe import Markup, escape
 from sqlalchemy.orm import joinedload
 
-from backoffice.filters import live_options
+from backoffice.filters import ClauseFilter, live_options
 from backoffice.workflow import WorkflowSubjectView, state_badge, state_choices
 from models.applications import CompanyApplication
 from models.permissions import StaffPerm
@@ -45,6 +45,10 @@ class CompanyApplicationView(WorkflowSubjectView):
     )
     column_searchable_list = ("company_name", "email", "last_name")
     column_filters = (
+        ClauseFilter(CompanyApplication.open_email, "Open", operation="equals",
+                     options=[("yes", "Waiting for a decision"), ("no", "Decided")],
+                     clause=lambda v: CompanyApplication.open_email.is_not(None) if v == "yes"
+                     else CompanyApplication.open_email.is_(None)),
         FilterEqual(CompanyApplication.state, "State",
                     options=live_options(lambda: state_choices(CompanyApplication.subject_type))),
         FilterLike(CompanyApplication.country, "Country"),

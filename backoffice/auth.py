@@ -5,21 +5,17 @@ from flask import flash, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
 from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from backoffice.base import deny_or_login
+from backoffice.home import home_tiles
 from edge import attempt, keep_changes, refused
-from extensions import db
 from models.auth import Throttled, authenticate, find_reset_token, request_password_reset, reset_password
 from models.base import DomainError
-from models.companies import Company, CompanyStatus
-from models.mail import MailState, OutboxMessage
 from models.staff import StaffUser
-from models.users import CompanyUser
 from portal.forms import ChangePasswordForm, NewPasswordForm, ResetRequestForm
-from security import change_password_from, is_staff_user, next_url
+from security import change_password_from, current_actor, is_staff_user, next_url
 
 
 class StaffLoginForm(FlaskForm):
@@ -35,17 +31,7 @@ class StaffIndexView(AdminIndexView):
     def index(self):
         if not is_staff_user():
             return deny_or_login()
-        counts = {
-            "companies": db.session.scalar(select(func.count(Company.id))),
-            "active_companies": db.session.scalar(
-                select(func.count(Company.id)).where(Company.status == CompanyStatus.ACTIVE.value)
-            ),
-            "users": db.session.scalar(select(func.count(CompanyUser.id))),
-            "pending_mail": db.session.scalar(
-                select(func.count(OutboxMessage.id)).where(OutboxMessage.state == MailState.PENDING.value)
-            ),
-        }
-        return self.render("backoffice/index.html", counts=counts)
+        return self.render("backoffice/index.html", tiles=home_tiles(current_actor()))
 
     @expose("/login/", methods=("GET", "POST"))
     def login(self):

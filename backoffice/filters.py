@@ -72,8 +72,8 @@ class ValueInFilter(BaseSQLAFilter):
 class ClauseFilter(BaseSQLAFilter):
     """Rows matching ``clause(value)``: e.g. a name filter over first, last and full name."""
 
-    def __init__(self, column, name, clause, operation="contains"):
-        super().__init__(column, name)
+    def __init__(self, column, name, clause, operation="contains", options=None):
+        super().__init__(column, name, options=options)
         self.clause = clause
         self._operation = operation
 

@@ -1,6 +1,8 @@
 """Shops, staff, the mail outbox and the audit log."""
 from __future__ import annotations
 
+import re
+
 from flask import g, url_for
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike, IntEqualFilter
 from markupsafe import Markup, escape
@@ -110,15 +112,23 @@ def _secret_note(model) -> Markup:
 
 
 def _mail_body(view, context, model, name):
+    """The HTML part in a sandbox (no script, no forms); its links open in a new tab, outside the sandbox."""
+    html = '<base target="_blank">' + _bodies(model)[1]
     return _secret_note(model) + Markup(
-        '<iframe sandbox title="The mail as its recipient sees it" class="w-100 border" style="height: 28rem" '
-        'srcdoc="{}"></iframe>'.format(escape(_bodies(model)[1]))
+        '<iframe sandbox="allow-popups allow-popups-to-escape-sandbox" title="The mail as its recipient sees it" '
+        'class="w-100 border" style="height: 28rem" srcdoc="{}"></iframe>'.format(escape(html))
     )
 
 
+URL = re.compile(r"https?://[^\s<>\"']+")
+
+
 def _mail_text(view, context, model, name):
+    """The text part, its web addresses clickable (in a new tab)."""
+    text = str(escape(_bodies(model)[0]))
+    linked = URL.sub(lambda m: f'<a href="{m.group(0)}" target="_blank" rel="noopener">{m.group(0)}</a>', text)
     return Markup("<pre class='mb-0' style='white-space: pre-wrap; word-break: break-word'>{}</pre>").format(
-        _bodies(model)[0])
+        Markup(linked))
 
 
 class OutboxView(StaffModelView):

@@ -107,7 +107,16 @@ def _shop_context() -> dict:
         except SQLAlchemyError:  # an error page after a failed transaction still renders
             return None
 
-    return {"current_shop": shop_for_templates}
+    def shops_to_visit() -> list[Shop]:
+        """The shops a visitor may switch to (none once signed in: a customer is in their company's shop)."""
+        if is_company_user():
+            return []
+        try:
+            return list(db.session.scalars(select(Shop).order_by(Shop.parent_id.is_not(None), Shop.name).limit(50)))
+        except SQLAlchemyError:
+            return []
+
+    return {"current_shop": shop_for_templates, "shops_to_visit": shops_to_visit}
 
 
 # --- the pages --------------------------------------------------------------------

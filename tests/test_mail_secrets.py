@@ -94,3 +94,14 @@ def test_mail_sealed_under_another_key_cannot_be_opened(app, monkeypatch):
     monkeypatch.setitem(app.config, "SECRET_KEY", "a-new-secret-key")
     with app.app_context():
         assert db.session.get(OutboxMessage, message_id).bodies_for_recipient() is None
+
+
+def test_outbox_links_open_in_a_new_tab_from_both_parts(app, login_as):
+    mails = _secret_mails(app)
+    client = login_as("admin@atrium.example")
+    message_id, token = mails["zoe@acme.example"]
+    page = client.get(f"/admin/outbox/details/?id={message_id}").get_data(as_text=True)
+    link = f"http://localhost/invitations/{token}"
+    assert f'<a href="{link}" target="_blank" rel="noopener">{link}</a>' in page  # the text part
+    assert 'sandbox="allow-popups allow-popups-to-escape-sandbox"' in page
+    assert "&lt;base target=&#34;_blank&#34;&gt;" in page  # the HTML part's links leave the frame
