@@ -59,6 +59,11 @@ def register_extensions(app: Flask) -> None:
     edge.init_app(app)
     locales.init_app(app)
     headers.init_app(app)
+    # One vocabulary for both faces and mail: permissions and audit kinds by their plain names.
+    from models.audit import AUDIT_KINDS
+    from models.permissions import PERM_LABELS
+
+    app.jinja_env.globals.update(perm_labels=PERM_LABELS, audit_kinds=AUDIT_KINDS)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -96,6 +96,16 @@ class StaffModelView(ModelView):
     def is_accessible(self) -> bool:
         return is_staff_user() and current_actor().can(self.required_permission)
 
+    def search_placeholder(self) -> str | None:
+        """What the search box searches, in plain words: "Search name, e-mail, last name"."""
+        if not self.column_searchable_list:
+            return None
+        names = []
+        for column in self.column_searchable_list:
+            key = getattr(column, "key", column)
+            names.append(str(self.column_labels.get(key) or self._prettify_name(key.split(".")[-1])).lower())
+        return "Search " + ", ".join(dict.fromkeys(names))
+
     def inaccessible_callback(self, name, **kwargs):
         return deny_or_login()
 

@@ -37,7 +37,7 @@ STATUS_COLOURS = {"active": "success", "pending": "warning", "inactive": "second
 
 def status_badge(view, context, model, name):
     colour = STATUS_COLOURS.get(model.status, "light")
-    return Markup(f'<span class="badge badge-{colour}">{escape(model.status)}</span>')
+    return Markup(f'<span class="badge badge-{colour}">{escape(model.status.capitalize())}</span>')
 
 
 def _name_link(view, context, model, name):

@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import re
 
-from flask import g, url_for
-from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike, IntEqualFilter
+from flask import g, get_template_attribute, url_for
+from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from backoffice.base import StaffModelView, refuse_as_form_error
 from backoffice.filters import (
+    ClauseFilter,
     LiveFilterOptions,
     ValueInFilter,
     ilike,
@@ -19,7 +20,7 @@ from backoffice.filters import (
 )
 from extensions import db
 from models.addresses import ADDRESS_FORMATS
-from models.audit import AuditEvent
+from models.audit import AUDIT_KINDS, AuditEvent
 from models.companies import Company
 from models.mail import may_open_links
 from models.permissions import StaffPerm
@@ -154,32 +155,37 @@ def _company_cell(view, context, model, name):
     return Markup(f'<a href="{escape(url)}">{escape(label)}</a>')
 
 
+ACTOR_KINDS = [("company", "A company user"), ("staff", "Atrium staff"), ("system", "Atrium, automatically"),
+               ("visitor", "A visitor")]
+
+
 class AuditEventView(LiveFilterOptions, StaffModelView):
     """Who changed which user, role, address, budget or invitation, and when; filterable by company."""
 
     required_permission = StaffPerm.MANAGE_COMPANIES
     can_create = can_edit = can_delete = False
     named_filter_urls = True
-    column_list = ("at", "company_id", "actor_label", "actor_kind", "action", "target_type", "target_label", "details")
-    column_details_list = ("at", "company_id", "actor_label", "actor_kind", "on_behalf_of_label", "action",
-                           "target_type", "target_label", "details")
-    column_labels = {"actor_label": "Who", "actor_kind": "As", "target_label": "Record", "company_id": "Company",
-                     "on_behalf_of_label": "On behalf of"}
-    column_searchable_list = ("actor_label", "on_behalf_of_label", "action", "target_label")
+    column_list = ("at", "company_id", "details", "action")
+    column_details_list = ("at", "company_id", "details", "action", "actor_label", "on_behalf_of_label")
+    column_labels = {"at": "When", "details": "What happened", "action": "Kind", "actor_label": "Who",
+                     "company_id": "Company", "on_behalf_of_label": "On behalf of"}
+    column_searchable_list = ("actor_label", "on_behalf_of_label", "target_label")
     column_filters = (
         IntEqualFilter(AuditEvent.company_id, "Company id"),
         ValueInFilter(AuditEvent.company_id, "Company",
                       lambda text: select(Company.id).where(ilike(Company.name, text))),
-        FilterLike(AuditEvent.action, "Action"),
-        FilterEqual(AuditEvent.actor_kind, "As", options=[(k, k) for k in ("company", "staff", "system", "visitor")]),
-        FilterLike(AuditEvent.target_type, "Record type"),
+        ClauseFilter(AuditEvent.action, "Kind", operation="equals", options=list(AUDIT_KINDS.items()) + [
+            ("application", "Applications"), ("workflow", "Workflow steps"), ("staff", "Staff accounts"),
+            ("account", "Passwords")], clause=lambda v: AuditEvent.action.startswith(v + ".", autoescape=True)),
+        FilterEqual(AuditEvent.actor_kind, "Done by", options=ACTOR_KINDS),
         "at",
     )
     column_default_sort = ("at", True)
     column_formatters = {
         "company_id": _company_cell,
         "actor_label": lambda v, c, m, n: m.who,
-        "details": lambda v, c, m, n: ", ".join(f"{k}: {val}" for k, val in (m.details or {}).items()),
+        "details": lambda v, c, m, n: get_template_attribute("shared/audit.html", "describe")(m),
+        "action": lambda v, c, m, n: get_template_attribute("shared/audit.html", "kind")(m),
     }
 
     def get_list(self, *args, **kwargs):

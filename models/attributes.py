@@ -147,12 +147,13 @@ def set_attribute_values(user, definitions, values: dict, *, actor: Actor) -> No
         row = current.get(definition.id)
         if row is None:
             user.attribute_values.append(AttributeValue(definition=definition, value=value))
-            changed.append(definition.key)
+            changed.append(definition)
         elif row.value != value:
             row.value = value
-            changed.append(definition.key)
+            changed.append(definition)
     if changed:
-        record(actor, "user.attributes_changed", company_id=user.company_id, target=user, changed=changed)
+        record(actor, "user.attributes_changed", company_id=user.company_id, target=user,
+               changed=[d.key for d in changed], names=[d.label for d in changed])
 
 
 DEFAULT_ATTRIBUTES = [
