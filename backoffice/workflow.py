@@ -41,6 +41,18 @@ from models.workflows import (
 )
 from security import current_actor
 
+
+def step_button(transition: WorkflowTransition) -> str:
+    """A step looks like where it leads: an acceptance as a success, an ending that is not one (a rejection,
+    a cancellation) as destructive, a pause as secondary."""
+    tone, final = transition.to_state.tone, transition.to_state.final
+    if tone == "success":
+        return "btn-success"
+    if tone == "danger" or final:
+        return "btn-outline-danger"
+    return "btn-outline-secondary" if tone == "warning" else "btn-primary"
+
+
 TONE_BADGES = {"neutral": "secondary", "info": "info", "primary": "primary", "success": "success",
                "warning": "warning", "danger": "danger"}
 
@@ -78,10 +90,12 @@ class WorkflowSubjectView(LiveFilterOptions, StaffModelView):
     def workflow_context(self, workflow: Workflow, model) -> dict:
         """What the details page needs: allowed moves, reasons, history, state labels."""
         state = workflow.state(model.state)
+        transitions = available_transitions(model, actor=current_actor())
         return {
             "workflow": workflow,
-            "transitions": available_transitions(model, actor=current_actor()),
-            "reasons": [r for r in workflow.reasons if r.active],
+            "transitions": transitions,
+            "reasons": {t.id: [r for r in workflow.reasons if r.fits(t)] for t in transitions},
+            "step_buttons": {t.id: step_button(t) for t in transitions},
             "history": history_of(model),
             "state_labels": {s.key: s.label for s in workflow.states},
             "state_label": state.label if state else model.state,
@@ -105,7 +119,7 @@ class WorkflowSubjectView(LiveFilterOptions, StaffModelView):
                 reason_id=reason_id, comment=request.form.get("comment", "")[:2000],
                 expected_state=request.form.get("state") or None,
             )
-            flash(f"{moved.label}: {subject} is now {moved.to_state.label}.", "success")
+            flash(subject.move_summary(moved), "success")
         return redirect(url_for(".details_view", id=subject.id))
 
 
@@ -146,7 +160,10 @@ class WorkflowView(StaffModelView):
             "column_descriptions": {"key": "Stored on each item: lower-case, fixed once saved.",
                                     "tone": "The colour of the state's badge in the portal and the back office."},
         }),
-        (WorkflowReason, {"form_columns": ("id", "label", "active"), "form_label": "Reason"}),
+        (WorkflowReason, {"form_columns": ("id", "label", "steps", "active"), "form_label": "Reason",
+                          "column_labels": {"steps": "For the steps"},
+                          "column_descriptions": {"steps": "The keys of the transitions it explains, e.g. "
+                                                  "“hold, reject”; empty: offered for every step."}}),
     )
     column_descriptions = {
         "states": "Custom states are added here; then add transitions to and from them under Transitions.",

@@ -80,6 +80,13 @@ class CompanyApplication(WorkflowSubject, db.Model):
     def __str__(self) -> str:
         return f"{self.company_name} ({self.contact_name})"
 
+    def move_summary(self, move) -> str:
+        if move.side_effect == "application.accept" and self.company is not None:
+            return (f"{self.company_name} is accepted: the company is created and {self.contact_name} "
+                    f"is invited as Account Admin ({self.email}).")
+        told = f" {self.contact_name} is told by mail." if move.mail_template else ""
+        return f"The application of {self.company_name} is now {move.to_state.label}.{told}"
+
 
 def clean_application(data: dict) -> dict:
     """Trimmed fields; refuses missing ones, a bad e-mail, a bad country code."""

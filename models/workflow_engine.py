@@ -148,9 +148,9 @@ def _reason(workflow: Workflow, move: WorkflowTransition, reason_id: int | None)
         if move.requires_reason:
             raise DomainError("Pick a reason for this step.", "reason")
         return None
-    reason = next((r for r in workflow.reasons if r.id == reason_id and r.active), None)
+    reason = next((r for r in workflow.reasons if r.id == reason_id and r.fits(move)), None)
     if reason is None:
-        raise DomainError("That reason is not in the list of reasons.", "reason")
+        raise DomainError(f"That reason is not one of the reasons for “{move.label}”.", "reason")
     return reason
 
 

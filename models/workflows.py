@@ -169,8 +169,14 @@ class WorkflowReason(db.Model):
     workflow_id: Mapped[int] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"))
     label: Mapped[str] = mapped_column(String(160))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The steps (transition keys, comma-separated) this reason explains, e.g. "hold, reject"; empty: every step.
+    steps: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     workflow: Mapped[Workflow] = relationship(back_populates="reasons")
+
+    def fits(self, transition: "WorkflowTransition") -> bool:
+        keys = {key.strip() for key in self.steps.split(",") if key.strip()}
+        return self.active and (not keys or transition.key in keys)
 
     def __str__(self) -> str:
         return self.label
@@ -224,3 +230,7 @@ class WorkflowSubject:
     def columns_in_state(self, state: WorkflowState) -> dict:
         """Columns that follow the state, set with it in the same UPDATE (e.g. one kept only while open)."""
         return {}
+
+    def move_summary(self, move: "WorkflowTransition") -> str:
+        """What a move did, in a sentence for the person who made it."""
+        return f"{move.label}: {self} is now {move.to_state.label}."

@@ -54,7 +54,7 @@ def test_hold_with_a_reason_from_the_list_mails_the_contact_and_shows_in_history
     assert "Incomplete information" in reason_options(html, "hold")
     response = fire_from_page(client, application_id, "hold", reason="Incomplete information", comment="Send your VAT id.")
     page = follow(client, response)
-    assert "Put on hold: Hooli (Gavin Belson) is now On hold." in flashes(page)
+    assert "The application of Hooli is now On hold. Gavin Belson is told by mail." in flashes(page)
     history = text(page.split('data-testid="history"')[1].split("</ul>")[0])
     assert "New → On hold" in history and "Reason: Incomplete information" in history
     assert "Send your VAT id." in history and "Ada Administrator" in history
@@ -68,7 +68,8 @@ def test_accept_creates_an_active_company_and_the_invitation_makes_the_contact_a
     application_id = submit_demo_application(app)
     client = login_as("admin@atrium.example")
     page = follow(client, fire_from_page(client, application_id, "accept"))
-    assert "Accept: Hooli (Gavin Belson) is now Accepted." in flashes(page)
+    assert ("Hooli is accepted: the company is created and Gavin Belson is invited as Account Admin "
+            "(gavin@hooli.example).") in flashes(page)
     with app.app_context():
         company = f.company("Hooli")
         assert company.status == "active" and company.shop.code == "atrium-us" and company.vat_id == "US-99"
@@ -102,7 +103,7 @@ def test_reject_mails_the_reason_picked_from_the_list(app, login_as):
     client = login_as("support@atrium.example")
     page = follow(client, fire_from_page(client, application_id, "reject", reason="Outside our sales regions",
                                          comment="We do not ship to your region yet."))
-    assert "Reject: Hooli (Gavin Belson) is now Rejected." in flashes(page)
+    assert "The application of Hooli is now Rejected. Gavin Belson is told by mail." in flashes(page)
     assert "No further steps from this status." in text(page)
     with app.app_context():
         assert get_application(app, application_id).state == "rejected"
@@ -131,7 +132,7 @@ def test_a_reason_not_in_the_list_is_refused(app, login_as, raw_reason):
     client = login_as("admin@atrium.example")
     data = dict(transition_form(application_details(client, application_id), "reject"), reason_id=raw_reason)
     page = follow(client, client.post(TRANSITION, data=data))
-    assert "That reason is not in the list of reasons." in flashes(page)
+    assert "That reason is not one of the reasons for “Reject”." in flashes(page)
     with app.app_context():
         assert get_application(app, application_id).state == "new"
 
@@ -142,11 +143,11 @@ def test_history_lists_every_change_in_order(app, login_as):
     fire_from_page(client, application_id, "hold", comment="Checking the register.")
     fire_from_page(client, application_id, "reopen")
     fire_from_page(client, application_id, "hold")
-    page = follow(client, fire_from_page(client, application_id, "accept", reason="Duplicate application"))
+    page = follow(client, fire_from_page(client, application_id, "accept"))
     history = text(page.split('data-testid="history"')[1].split("</ul>")[0])
     moves = re.findall(r"(New|On hold|Accepted) → (New|On hold|Accepted)", history)
     assert moves == [("New", "On hold"), ("On hold", "New"), ("New", "On hold"), ("On hold", "Accepted")]
-    assert "Checking the register." in history and "Reason: Duplicate application" in history
+    assert "Checking the register." in history
     with app.app_context():
         rows = db.session.scalars(select(WorkflowHistory).where(WorkflowHistory.subject_id == application_id,
                                                                 WorkflowHistory.subject_type == "company_application")).all()
@@ -262,3 +263,27 @@ def test_the_new_company_page_shows_the_contacts_pending_invitation(app, login_a
         assert db.session.scalar(select(func.count(CompanyUser.id)).where(CompanyUser.company_id == company.id)) == 0
     page = text(client.get(f"/admin/companies/details/?id={company.id}").get_data(as_text=True))
     assert "gavin@hooli.example" in page and "No account admin yet; see the pending invitations." in page
+
+
+def test_each_step_offers_only_its_own_reasons_and_destructive_steps_look_so(app, login_as):
+    application_id = submit_demo_application(app)
+    client = login_as("admin@atrium.example")
+    html = application_details(client, application_id)
+    assert set(reason_options(html, "reject")) == {
+        "Company could not be verified", "Incomplete information", "Not a business customer",
+        "Outside our sales regions", "Duplicate application"}
+    assert set(reason_options(html, "hold")) == {"Company could not be verified", "Incomplete information"}
+    assert reason_options(html, "accept") == {}  # no rejection reasons when accepting
+    assert re.search(r'class="btn btn-sm btn-outline-danger" type="submit">Reject → Rejected', html)
+    assert re.search(r'class="btn btn-sm btn-success" type="submit">Accept → Accepted', html)
+
+
+def test_a_reason_of_another_step_is_refused_and_nothing_moves(app, login_as):
+    application_id = submit_demo_application(app)
+    client = login_as("admin@atrium.example")
+    html = application_details(client, application_id)
+    data = dict(transition_form(html, "accept"), reason_id=reason_options(html, "reject")["Duplicate application"])
+    page = follow(client, client.post(TRANSITION, data=data))
+    assert "That reason is not one of the reasons for “Accept”." in flashes(page)
+    with app.app_context():
+        assert get_application(app, application_id).state == "new"

@@ -100,7 +100,7 @@ def test_a_custom_state_and_transitions_added_in_the_back_office_are_fired_by_th
     worklist = client.get("/admin/applications/").get_data(as_text=True)
     assert '["credit_check", "Credit check"]' in worklist
     page = follow(client, fire_from_page(client, application_id, "check_credit", comment="Waiting for the agency."))
-    assert "Check credit: Hooli (Gavin Belson) is now Credit check." in flashes(page)
+    assert "The application of Hooli is now Credit check." in flashes(page)
     assert 'data-testid="state">Credit check<' in page
     assert "New → Credit check" in text(page)
     assert 'value="reject"' not in page  # nothing defined from the new state but accept

@@ -102,7 +102,7 @@ def test_two_accept_clicks_at_once_through_the_back_office_make_one_company(tmp_
 
         results = at_once(click)
         said = sorted(" ".join(flashes) for flashes in results)
-        assert any("Accept: Hooli (Gavin Belson) is now Accepted." in s for s in said), said
+        assert any("Hooli is accepted: the company is created" in s for s in said), said
         assert any("This application was already moved to Accepted by someone else" in s for s in said), said
         _one_company_one_invitation_one_move(app, application_id)
 

@@ -77,7 +77,7 @@ def test_moves_that_do_not_exist_or_are_not_allowed_are_refused(app):
 def test_reason_from_another_list_is_refused(app):
     with app.app_context():
         application = _apply()
-        with pytest.raises(DomainError, match="not in the list"):
+        with pytest.raises(DomainError, match="not one of the reasons"):
             transition(application, "reject", actor=f.actor(f.staff("admin@atrium.example")), reason_id=999999)
         assert application.state == "new"
 

@@ -112,7 +112,7 @@ def accept_application(staff, live_server: str) -> None:
     accept.get_by_role("button", name="Accept → Accepted").click()
 
     expect(staff.locator(".alert-success")).to_contain_text(
-        f"Accept: {COMPANY} (Olivia Owner) is now Accepted."
+        f"{COMPANY} is accepted: the company is created and Olivia Owner is invited as Account Admin"
     )
     assert questions and questions[0].startswith("Accept: move"), questions
     expect(staff.get_by_test_id("state")).to_have_text("Accepted")
