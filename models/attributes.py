@@ -106,15 +106,20 @@ def check_shop_attribute(shop_attribute: ShopAttribute, *, actor: Actor) -> None
         raise DomainError(f"{shop_attribute.shop.name} already shows {shop_attribute.definition.label}.")
 
 
+# Attributes that repeat a field every account has: never shown on the profile, which has the field itself.
+PROFILE_FIELDS = {"CUSTOMER_PHONE": "phone"}
+
+
 def shop_attributes(shop_id: int, *, form: str) -> list[AttributeDefinition]:
     """The attribute definitions a shop shows on its ``registration`` or ``profile`` form."""
     column = ShopAttribute.on_registration if form == "registration" else ShopAttribute.on_profile
-    return db.session.scalars(
-        select(AttributeDefinition)
-        .join(ShopAttribute, ShopAttribute.definition_id == AttributeDefinition.id)
-        .where(ShopAttribute.shop_id == shop_id, column.is_(True))
-        .order_by(AttributeDefinition.label)
-    ).all()
+    query = (select(AttributeDefinition)
+             .join(ShopAttribute, ShopAttribute.definition_id == AttributeDefinition.id)
+             .where(ShopAttribute.shop_id == shop_id, column.is_(True))
+             .order_by(AttributeDefinition.label))
+    if form == "profile":
+        query = query.where(AttributeDefinition.key.not_in(PROFILE_FIELDS))
+    return db.session.scalars(query).all()
 
 
 def clean_value(definition: AttributeDefinition, raw) -> str:

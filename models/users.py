@@ -134,6 +134,16 @@ class CompanyUser(CompanyOwned, db.Model):
         return f"{self.first_name} {self.last_name}".strip()
 
     @property
+    def access_status(self) -> tuple[str, str]:
+        """How the account's status reads wherever it shows, and its tone: an account whose every shop
+        access is disabled cannot sign in, so it is waiting for approval, not "active"."""
+        if not self.active:
+            return "Inactive", "secondary"
+        if self.shop_assignments and not any(a.enabled for a in self.shop_assignments):
+            return "Waiting for approval", "warning"
+        return "Active", "success"
+
+    @property
     def budget(self) -> Money | None:
         return None if self.budget_amount is None else Money(self.budget_amount, self.currency)
 

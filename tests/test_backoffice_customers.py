@@ -72,7 +72,7 @@ def test_the_editor_tabs_show_the_customers_data(app, login_as):
     b2b = editor_tab(html, "b2b")
     assert "Company Initech" in b2b and "Account Admin" in b2b
     assert re.search(r'<option value="\d+" selected>Headquarters</option>', html)
-    assert "Disabled Atrium Germany (atrium-de) Enable" in editor_tab(html, "shops")
+    assert "Disabled or waiting for approval Atrium Germany (atrium-de) Enable" in editor_tab(html, "shops")
     assert 'value="+49 89 555 10"' in html
     assert "Contact phone" in editor_tab(html, "attributes")
     assert "address book mode for B2B: default" in editor_tab(html, "addresses")

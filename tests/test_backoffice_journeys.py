@@ -87,3 +87,15 @@ def test_a_back_office_error_keeps_its_layout_and_leads_home(login_as):
     assert missing.status_code == 404
     assert "Atrium back office" in html and 'href="/admin/"' in html and "Back to the back office home" in html
     assert 'href="/"' not in html
+
+
+def test_the_activation_mail_opens_the_shops_tab_of_an_account_shown_as_waiting(app, login_as):
+    from tests.helpers import mail_link
+
+    with app.app_context():
+        link = mail_link("admin@atrium.example", "/admin/company_users/edit/")  # Initech's registration
+    assert "tab=shops" in link
+    page = login_as("admin@atrium.example").get(unescape(link)).get_data(as_text=True)
+    assert re.search(r'data-testid="status"><span class="badge badge-warning">Waiting for approval</span>', page)
+    assert re.search(r'class="nav-item nav-link active" id="tab-shops-link"', page)
+    assert 'Disabled or waiting for approval' in page

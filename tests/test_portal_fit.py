@@ -26,3 +26,9 @@ def test_a_signed_in_customer_sees_their_shop_without_a_switch(login_as):
     page = login_as("ben.buyer@acme.example").get("/").get_data(as_text=True)
     assert 'id="shop-switch"' not in page
     assert '<span class="atrium-shop ml-3 mr-auto" title="The shop you are in">Atrium Germany</span>' in page
+
+
+def test_the_profile_asks_for_the_phone_once(login_as):
+    page = login_as("anna.admin@acme.example").get("/account/profile").get_data(as_text=True)
+    assert "Contact phone" not in page
+    assert len(re.findall(r'<label[^>]*>Phone', page)) == 1
