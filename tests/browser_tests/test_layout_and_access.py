@@ -105,3 +105,39 @@ def test_every_back_office_page_has_no_serious_accessibility_finding(new_context
     sign_in_staff(page, "admin@atrium.example")
     problems = _check_pages(context, _back_office_pages(live_app), "backoffice-", fit_phone=False)
     assert not problems, problems
+
+
+LONG_NAME = ("Maximiliane-Theodora " * 10).strip()[:200]
+LONG_EMAIL = "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 53 + ".example"  # 254 characters
+
+
+def test_long_and_foreign_names_and_long_lists_keep_every_layout(new_context, live_app):
+    """200-character and Arabic or Chinese names, a 254-character address and 60 more users: each page
+    still fits a phone and wraps what is long, in the portal; the back office lists them too."""
+    from tests import factories as f
+    from tests.helpers import grow_company
+
+    assert len(LONG_EMAIL) == 254
+    with live_app.app_context():
+        acme = db.session.scalar(select(CompanyUser).where(CompanyUser.email == "anna.admin@acme.example")).company
+        people = [f.CompanyUserFactory(company=acme, first_name=LONG_NAME, last_name=LONG_NAME, email=LONG_EMAIL),
+                  f.CompanyUserFactory(company=acme, first_name="محمد", last_name="عبد الرحمن",
+                                       email="mohammed@acme.example"),
+                  f.CompanyUserFactory(company=acme, first_name="伟", last_name="张", email="zhang.wei@acme.example")]
+        grow_company(acme, 60, tag="many")
+        acme.name = "Acme " + LONG_NAME
+        db.session.commit()
+        pages = ["/", "/account", "/account/users", "/account/users?page=3", "/account/company"] + [
+            f"/account/users/{person.id}" for person in people]
+    context = new_context(viewport=DESKTOP)
+    sign_in_portal(context.new_page(), "anna.admin@acme.example")
+    problems = _check_pages(context, pages, "long-")
+    page = context.new_page()
+    page.set_viewport_size(PHONE)
+    page.goto("/account/users?q=zhang")
+    assert page.get_by_role("link", name="伟 张", exact=True).count() == 1  # found, named as the person wrote it
+    staff = new_context(viewport=DESKTOP)
+    sign_in_staff(staff.new_page(), "admin@atrium.example")
+    problems.update(_check_pages(staff, ["/admin/company_users/?search=acme", "/admin/companies/"], "long-bo-",
+                                 fit_phone=False))
+    assert not problems, problems
