@@ -9,7 +9,7 @@ PG_HOST ?= 127.0.0.1
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: install run lint test test-services services chromium tools bench clean
+.PHONY: install run lint test test-services services chromium tools screenshots bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,13 @@ tools: tools/node_modules/.installed  ## axe-core and the Nu HTML Checker for th
 tools/node_modules/.installed: tools/package.json tools/package-lock.json
 	npm ci --prefix tools --no-audit --no-fund --loglevel=error
 	touch $@
+
+SHOTS := portal-home-1366 portal-home-390 portal-account-users-1366 portal-account-users-390 \
+         backoffice-admin-1366 backoffice-admin-applications-1366 backoffice-admin-companies-details--1-1366
+screenshots: install chromium tools  ## the README's screenshots (docs/screenshots), made by the browser tests
+	$(PY) -m pytest -q -p no:randomly tests/browser_tests/test_layout_and_access.py -k "portal_page or back_office_page"
+	mkdir -p docs/screenshots
+	for shot in $(SHOTS); do cp test-artifacts/$$shot.png docs/screenshots/; done
 
 run: install  ## SQLite in instance/, jobs in process, mail to the outbox, demo data
 	$(FLASK) db upgrade
