@@ -49,7 +49,7 @@ def test_every_page_is_valid_html(app, client, login_as, tmp_path):
     assert not errors, f"{len(errors)} errors:\n" + "\n".join(errors[:80])
 
 
-BACK_OFFICE_ERRORS_AT_MOST = 89
+BACK_OFFICE_ERRORS_AT_MOST = 45
 
 
 def test_back_office_pages_get_no_more_html_errors(app, login_as, tmp_path):
