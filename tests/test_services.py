@@ -24,7 +24,9 @@ from extensions import db
 from jobs.queue import QUEUE_NAMES, enqueue, get_queue
 from jobs.schedules import SCHEDULES
 from models.auth import PasswordResetToken
+from models.followups import FollowUp
 from models.mail import OutboxMessage
+from models.throttle import Throttle
 from tests.helpers import free_port
 from tests.mail_servers import RESET_LINK, SmtpInbox, request_reset, smtp_config
 
@@ -96,11 +98,13 @@ def web_app(app, smtp_inbox):
         for name in QUEUE_NAMES:
             get_queue(name).empty()  # left-overs of rolled-back tests
         last = {model: db.session.scalar(select(func.max(model.id))) or 0
-                for model in (OutboxMessage, PasswordResetToken)}
+                for model in (OutboxMessage, PasswordResetToken, FollowUp)}
+        counters = set(db.session.scalars(select(Throttle.key)))
     yield web
     with web.app_context():
         for model, last_id in last.items():
             db.session.execute(delete(model).where(model.id > last_id))
+        db.session.execute(delete(Throttle).where(Throttle.key.not_in(counters)))  # the requests' rate limits
         db.session.commit()
         db.engine.dispose()
 
