@@ -72,6 +72,8 @@ class StaffModelView(ModelView):
     can_set_page_size = True
     can_view_details = True
     details_template = "backoffice/details.html"
+    edit_template = "backoffice/model/edit.html"
+    create_template = "backoffice/model/create.html"
     # Deletion goes through the model hooks, never a bulk SQL delete.
     fast_mass_delete = False
     filter_converter = AtriumFilterConverter()

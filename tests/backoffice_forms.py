@@ -26,7 +26,9 @@ class _FormParser(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if tag == "form" and not self.done and (attrs.get("action") or "") == self.action:
+        if tag == "form" and not self.done and (
+                attrs.get("action") == self.action if self.action is not None
+                else "admin-form" in (attrs.get("class") or "")):
             self.inside = True
         if not self.inside:
             return
@@ -62,8 +64,8 @@ class _FormParser(HTMLParser):
             self.inside, self.done = False, True
 
 
-def form_values(html: str, action: str = "") -> dict[str, str]:
-    """The values a browser would post from the form with this ``action`` (Flask-Admin forms: "")."""
+def form_values(html: str, action: str | None = None) -> dict[str, str]:
+    """The values a browser would post from the form with this ``action`` (None: Flask-Admin's edit form)."""
     parser = _FormParser(action)
     parser.feed(html)
     assert parser.values, f"no form with action {action!r}"
