@@ -98,6 +98,12 @@ class StaffModelView(ModelView):
     def is_accessible(self) -> bool:
         return is_staff_user() and current_actor().can(self.required_permission)
 
+    def create_form(self, obj=None):
+        return _without_pointless_required(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        return _without_pointless_required(super().edit_form(obj))
+
     def search_placeholder(self) -> str | None:
         """What the search box searches, in plain words: "Search name, e-mail, last name"."""
         if not self.column_searchable_list:
@@ -159,3 +165,13 @@ class StaffModelView(ModelView):
         flash("That could not be saved because of an error in Atrium; nothing was changed. "
               "The error is logged for the administrators.", "error")
         return True
+
+
+def _without_pointless_required(form):
+    """A select with no empty choice always has a value: ``required`` on it is invalid HTML and says nothing
+    (the server still checks the field)."""
+    for field in form:
+        choices = getattr(field, "choices", None) or getattr(field, "iter_choices", None)
+        if field.flags.required and choices is not None and field.type.endswith("SelectField"):
+            field.render_kw = dict(field.render_kw or {}, required=False)
+    return form
