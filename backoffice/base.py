@@ -99,10 +99,10 @@ class StaffModelView(ModelView):
         return is_staff_user() and current_actor().can(self.required_permission)
 
     def create_form(self, obj=None):
-        return _without_pointless_required(super().create_form(obj))
+        return _tidy(super().create_form(obj))
 
     def edit_form(self, obj=None):
-        return _without_pointless_required(super().edit_form(obj))
+        return _tidy(super().edit_form(obj))
 
     def search_placeholder(self) -> str | None:
         """What the search box searches, in plain words: "Search name, e-mail, last name"."""
@@ -167,10 +167,13 @@ class StaffModelView(ModelView):
         return True
 
 
-def _without_pointless_required(form):
-    """A select with no empty choice always has a value: ``required`` on it is invalid HTML and says nothing
-    (the server still checks the field)."""
+def _tidy(form):
+    """Selects in plain words and valid HTML: an empty choice reads "— none —" (not Flask-Admin's "__None"),
+    and a select with no empty choice always has a value, so ``required`` on it is invalid HTML and says
+    nothing (the server still checks the field)."""
     for field in form:
+        if getattr(field, "allow_blank", False) and not field.blank_text:
+            field.blank_text = "— none —"
         choices = getattr(field, "choices", None) or getattr(field, "iter_choices", None)
         if field.flags.required and choices is not None and field.type.endswith("SelectField"):
             field.render_kw = dict(field.render_kw or {}, required=False)

@@ -39,3 +39,9 @@ def test_every_audit_action_reads_as_a_sentence(app, action):
     assert action not in sentence and "_" not in re.sub(r"<[^>]+>", "", sentence), sentence
     assert sentence.startswith("<strong>Anna Admin</strong>") and sentence.endswith(".")
     assert kind and "_" not in kind and "." not in kind
+
+
+def test_an_empty_choice_in_a_back_office_form_reads_none(login_as):
+    page = login_as("admin@atrium.example").get("/admin/shops/new/").get_data(as_text=True)
+    assert '<option selected value="__None">— none —</option>' in page
+    assert ">__None<" not in page
