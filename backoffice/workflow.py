@@ -22,7 +22,7 @@ from backoffice.filters import LiveFilterOptions, live_options
 from backoffice.pages import form_id, load_or_404
 from edge import attempt
 from extensions import db
-from models.permissions import BUILTIN_ROLES, STAFF_ROLES, Perm, StaffPerm
+from models.permissions import BUILTIN_ROLES, PERM_LABELS, STAFF_PERM_LABELS, STAFF_ROLES, Perm, StaffPerm
 from models.workflow_definitions import (
     check_definition,
     check_transition,
@@ -201,12 +201,17 @@ def permission_choices() -> list[tuple[str, str]]:
     """Each permission with the roles that hold it, so staff see who may fire a transition."""
     staff_roles = [(label, perms) for label, perms in STAFF_ROLES.values()]
     company_roles = [(label, perms) for label, perms in BUILTIN_ROLES.values()]
-    return [(p.value, f"Staff: {p.value} ({_holders(staff_roles, p)})") for p in StaffPerm] + [
-        (p.value, f"Company user: {p.value} ({_holders(company_roles, p)})") for p in Perm
+    return [(p.value, f"Staff: {STAFF_PERM_LABELS[p]} ({_holders(staff_roles, p)})") for p in StaffPerm] + [
+        (p.value, f"Company user: {PERM_LABELS[p]} ({_holders(company_roles, p) or 'custom roles'})") for p in Perm
     ]
 
 
 PERMISSION_CHOICES = permission_choices()
+
+
+def _permission_label(code: str) -> str:
+    """"Staff: Manage companies and applications", as the form offers it, without the role list."""
+    return next((label.split(" (")[0] for value, label in PERMISSION_CHOICES if value == code), code)
 
 
 class WorkflowTransitionView(LiveFilterOptions, StaffModelView):
@@ -216,8 +221,9 @@ class WorkflowTransitionView(LiveFilterOptions, StaffModelView):
     named_filter_urls = True
     column_list = ("workflow", "key", "label", "from_state", "to_state", "permission",
                    "requires_reason", "guard", "side_effect", "mail_template", "mail_to")
-    column_labels = {"guard": "Condition", "mail_to": "Mail to"}
+    column_labels = {"guard": "Condition", "mail_to": "Mail to", "permission": "Who may fire it"}
     column_sortable_list = ("key", "label", "permission")
+    column_formatters = {"permission": lambda v, c, m, n: _permission_label(m.permission)}
     column_filters = (
         IntEqualFilter(WorkflowTransition.workflow_id, "Workflow", options=live_options(
             lambda: [(str(w.id), w.name) for w in db.session.scalars(select(Workflow).order_by(Workflow.name))]

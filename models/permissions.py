@@ -101,6 +101,20 @@ class StaffPerm(str, enum.Enum):
     ACT_AS_AGENT = "act_as_agent"
 
 
+STAFF_PERM_LABELS: dict[StaffPerm, str] = {
+    StaffPerm.MANAGE_SHOPS: "Manage shops",
+    StaffPerm.MANAGE_COMPANIES: "Manage companies and applications",
+    StaffPerm.MANAGE_CUSTOMERS: "Manage company users",
+    StaffPerm.MANAGE_STAFF: "Manage staff accounts",
+    StaffPerm.MANAGE_CATALOG: "Manage the catalog",
+    StaffPerm.MANAGE_WORKFLOWS: "Edit workflows",
+    StaffPerm.WORK_INQUIRIES: "Work inquiries",
+    StaffPerm.VIEW_OUTBOX: "Read the outbox",
+    StaffPerm.OPEN_MAIL_LINKS: "Open links in outbox mail",
+    StaffPerm.ACT_AS_AGENT: "Act for customers as an agent",
+}
+
+
 class StaffRole(str, enum.Enum):
     ADMINISTRATOR = "administrator"
     SUPPORT = "support"

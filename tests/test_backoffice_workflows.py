@@ -135,8 +135,8 @@ def test_editing_a_transitions_permission_changes_who_may_fire_it(app, login_as)
 def test_the_permission_list_says_which_staff_roles_hold_each_permission(app, login_as):
     client = login_as("admin@atrium.example")
     html = client.get(f"{TRANSITIONS}new/").get_data(as_text=True)
-    assert "Staff: manage_workflows (Administrator)" in html
-    assert "Staff: manage_companies (Administrator, Support, Sales representative)" in html
+    assert "Staff: Edit workflows (Administrator)" in html
+    assert "Staff: Manage companies and applications (Administrator, Support, Sales representative)" in html
 
 
 def test_reasons_are_edited_in_the_back_office(app, login_as):

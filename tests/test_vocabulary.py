@@ -45,3 +45,19 @@ def test_an_empty_choice_in_a_back_office_form_reads_none(login_as):
     page = login_as("admin@atrium.example").get("/admin/shops/new/").get_data(as_text=True)
     assert '<option selected value="__None">— none —</option>' in page
     assert ">__None<" not in page
+
+
+def test_permissions_are_offered_by_their_names(login_as):
+    from models.permissions import Perm, StaffPerm
+
+    page = login_as("admin@atrium.example").get("/admin/transitions/new/").get_data(as_text=True)
+    assert ">Staff: Manage companies and applications (Administrator, Support, Sales representative)<" in page
+    options = dict(re.findall(r'<option value="([a-z_]+)">([^<]+)</option>', page))
+    for code in [p.value for p in StaffPerm] + [p.value for p in Perm]:
+        assert code not in options.get(code, code + "?")  # each offered, and named in words
+
+
+def test_the_transition_list_names_who_may_fire_each_step(login_as):
+    page = login_as("admin@atrium.example").get("/admin/transitions/").get_data(as_text=True)
+    assert "Staff: Manage companies and applications" in page
+    assert ">manage_companies<" not in page
