@@ -175,6 +175,7 @@ def _tidy(form):
         if getattr(field, "allow_blank", False) and not field.blank_text:
             field.blank_text = "— none —"
         choices = getattr(field, "choices", None) or getattr(field, "iter_choices", None)
-        if field.flags.required and choices is not None and field.type.endswith("SelectField"):
+        no_blank = not getattr(field, "allow_blank", False)
+        if field.flags.required and choices is not None and "Select" in field.type and no_blank:
             field.render_kw = dict(field.render_kw or {}, required=False)
     return form
