@@ -28,6 +28,14 @@ TEST_CONFIG = {
 }
 
 
+def pytest_runtest_setup(item):
+    """A test that needs PostgreSQL and Redis fails without them instead of passing unseen as skipped:
+    ``make test`` leaves these out (-m "not services"), ``make test-services`` provides them."""
+    if item.get_closest_marker("services") and not (os.environ.get("TEST_DATABASE_URL")
+                                                    and os.environ.get("TEST_REDIS_URL")):
+        pytest.fail("needs TEST_DATABASE_URL and TEST_REDIS_URL: run it with `make test-services`", pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def app():
     app = create_app(TEST_CONFIG)

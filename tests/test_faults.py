@@ -23,12 +23,9 @@ from models.followups import FollowUp
 from models.mail import Mail, OutboxMessage, queue_mails
 from tests.helpers import free_port
 from tests.mail_servers import smtp_config
-from tests.test_services import DATABASE_URL, REDIS_URL, Process, production_env, wait_for, worker_process
+from tests.test_services import DATABASE_URL, Process, production_env, wait_for, worker_process
 
-pytestmark = [
-    pytest.mark.services,
-    pytest.mark.skipif(not (DATABASE_URL and REDIS_URL), reason="needs TEST_DATABASE_URL and TEST_REDIS_URL"),
-]
+pytestmark = pytest.mark.services  # without the services these fail (tests/conftest.py), never skip
 REFUSALS_PER_MESSAGE = 2
 OUTAGE_SECONDS = 30
 
