@@ -47,8 +47,8 @@ class CompanyApplicationView(WorkflowSubjectView):
     column_filters = (
         ClauseFilter(CompanyApplication.open_email, "Open", operation="equals",
                      options=[("yes", "Waiting for a decision"), ("no", "Decided")],
-                     clause=lambda v: CompanyApplication.open_email.is_not(None) if v == "yes"
-                     else CompanyApplication.open_email.is_(None)),
+                     clause=lambda v: CompanyApplication.awaiting_decision() if v == "yes"
+                     else ~CompanyApplication.awaiting_decision()),
         FilterEqual(CompanyApplication.state, "State",
                     options=live_options(lambda: state_choices(CompanyApplication.subject_type))),
         FilterLike(CompanyApplication.country, "Country"),

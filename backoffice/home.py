@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import url_for
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 
 from extensions import db
 from models.actors import Actor
@@ -30,15 +30,13 @@ def _count(statement) -> int:
 
 
 def _waiting_applications() -> Tile:
-    count = _count(select(func.count(CompanyApplication.id)).where(CompanyApplication.open_email.is_not(None)))
+    count = _count(select(func.count(CompanyApplication.id)).where(CompanyApplication.awaiting_decision()))
     return Tile("Applications waiting", count, "company applications to decide",
                 url_for("applications.index_view", flt0_open_equals="yes"), urgent=count > 0)
 
 
 def _waiting_registrations() -> Tile:
-    waiting = exists().where(ShopAssignment.user_id == CompanyUser.id,
-                             ShopAssignment.state == AssignmentState.DISABLED.value)
-    count = _count(select(func.count(CompanyUser.id)).where(waiting))
+    count = _count(select(func.count(CompanyUser.id)).where(ShopAssignment.to_enable_for(CompanyUser.id)))
     return Tile("Accounts waiting for approval", count, "with a shop access to enable",
                 url_for("company_users.index_view", flt0_shop_access_equals=AssignmentState.DISABLED.value),
                 urgent=count > 0)

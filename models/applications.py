@@ -80,6 +80,11 @@ class CompanyApplication(WorkflowSubject, db.Model):
     def __str__(self) -> str:
         return f"{self.company_name} ({self.contact_name})"
 
+    @classmethod
+    def awaiting_decision(cls):
+        """The applications not yet accepted or rejected (their address is held until a final state)."""
+        return cls.open_email.is_not(None)
+
     def move_summary(self, move) -> str:
         if move.side_effect == "application.accept" and self.company is not None:
             return (f"{self.company_name} is accepted: the company is created and {self.contact_name} "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, exists, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
@@ -160,6 +160,11 @@ class ShopAssignment(db.Model):
     def enabled(self) -> bool:
         return self.state == AssignmentState.ENABLED.value
 
+    @classmethod
+    def to_enable_for(cls, user_id_column):
+        """The accounts (``user_id_column``) with a shop access waiting for staff to enable it."""
+        return exists().where(cls.user_id == user_id_column, cls.state == AssignmentState.DISABLED.value)
+
     def __str__(self) -> str:
         return f"{self.shop} ({self.state})"
 
@@ -236,6 +241,11 @@ def set_assignment_state(assignment: ShopAssignment, enabled: bool, *, actor: Ac
         shop=assignment.shop,
     )
     return True
+
+
+def shops_to_visit(limit: int = 50) -> list[Shop]:
+    """The storefronts a visitor may switch between: master shops first, then by name."""
+    return list(db.session.scalars(select(Shop).order_by(Shop.parent_id.is_not(None), Shop.name).limit(limit)))
 
 
 def find_shop(code: str) -> Shop | None:

@@ -29,7 +29,7 @@ from models.attributes import shop_attributes
 from models.auth import account_is_usable
 from models.base import DomainError
 from models.registration import confirm_address, register_organisation, user_to_confirm
-from models.shops import CustomerType, RegistrationMode, Shop, find_shop, landing_shop
+from models.shops import CustomerType, RegistrationMode, Shop, find_shop, landing_shop, shops_to_visit
 from models.users import CompanyUser
 from portal import bp
 from portal.signup_forms import (
@@ -107,16 +107,16 @@ def _shop_context() -> dict:
         except SQLAlchemyError:  # an error page after a failed transaction still renders
             return None
 
-    def shops_to_visit() -> list[Shop]:
+    def shops_for_templates() -> list[Shop]:
         """The shops a visitor may switch to (none once signed in: a customer is in their company's shop)."""
         if is_company_user():
             return []
         try:
-            return list(db.session.scalars(select(Shop).order_by(Shop.parent_id.is_not(None), Shop.name).limit(50)))
+            return shops_to_visit()
         except SQLAlchemyError:
             return []
 
-    return {"current_shop": shop_for_templates, "shops_to_visit": shops_to_visit}
+    return {"current_shop": shop_for_templates, "shops_to_visit": shops_for_templates}
 
 
 # --- the pages --------------------------------------------------------------------
