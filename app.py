@@ -62,8 +62,12 @@ def register_extensions(app: Flask) -> None:
     # One vocabulary for both faces and mail: permissions and audit kinds by their plain names.
     from models.audit import AUDIT_KINDS
     from models.permissions import PERM_LABELS
+    from models.shops import BOOK_MODE_LABELS, CUSTOMER_TYPE_LABELS
+    from models.users import PERIOD_LABELS
 
-    app.jinja_env.globals.update(perm_labels=PERM_LABELS, audit_kinds=AUDIT_KINDS)
+    app.jinja_env.globals.update(perm_labels=PERM_LABELS, audit_kinds=AUDIT_KINDS, book_mode_labels=BOOK_MODE_LABELS,
+                                 customer_type_labels=CUSTOMER_TYPE_LABELS)
+    app.jinja_env.filters["period"] = lambda code: PERIOD_LABELS.get(code, code or "")
 
 
 def register_blueprints(app: Flask) -> None:

@@ -35,7 +35,7 @@ def seed_features(shops, staff) -> None:
     ivan = register_organisation(shops["atrium-de"], {
         "company_name": "Initech", "first_name": "Ivan", "last_name": "Initech",
         "email": "ivan@initech.example", "password": DEMO_PASSWORD, "confirm": DEMO_PASSWORD,
-        "attributes": {"CUSTOMER_PHONE": "+49 89 555 10"},
+        "phone": "+49 89 555 10",
     })
     ivan.confirmation_pending = False  # Ivan opened the link in his mail; staff have yet to approve
     db.session.flush()

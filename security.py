@@ -24,7 +24,7 @@ from flask_principal import (
     identity_loaded,
 )
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from extensions import db, login_manager, principal
 from models.actors import VISITOR, Actor
@@ -33,10 +33,18 @@ from models.companies import Company
 from models.permissions import Perm, StaffPerm
 from models.scopes import get_visible
 from models.scoping import scope_to_company
+from models.shops import Shop, ShopAssignment
 from models.staff import StaffUser
 from models.users import CompanyUser, Role
 
 KIND_MODELS = {"company": CompanyUser, "staff": StaffUser}
+# Who a company user is, loaded with every request in two statements: the account with its company, roles,
+# permissions and shop accesses (one join: a few dozen rows), then the settings of those shops.
+IDENTITY = (
+    joinedload(CompanyUser.company).joinedload(Company.shop).lazyload(Shop.customer_settings),  # (the same shop)
+    joinedload(CompanyUser.roles).joinedload(Role.grants),
+    joinedload(CompanyUser.shop_assignments).joinedload(ShopAssignment.shop),
+)
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL: a larger one names no row
 
 
@@ -64,8 +72,10 @@ def load_user(token: str):
     except (ValueError, KeyError):
         return None
     if model is CompanyUser:
-        query = query.options(selectinload(CompanyUser.roles).selectinload(Role.grants))
-    user = db.session.scalar(query.execution_options(unscoped=True))
+        query = query.options(*IDENTITY)
+    else:
+        query = query.options(joinedload(StaffUser.role_rows))
+    user = db.session.scalars(query.execution_options(unscoped=True)).unique().one_or_none()
     if user is None or str(user.session_version) != version or not account_is_usable(user):
         return None
     return user
@@ -82,7 +92,7 @@ def current_company() -> Company | None:
     """The company the actor acts for: the signed-in user's, or the customer an agent acts for."""
     if "company" not in g:
         company_id = current_actor().company_id
-        g.company = db.session.get(Company, company_id) if company_id else None
+        g.company = db.session.get(Company, company_id) if company_id else None  # loaded with the user
     return g.company
 
 

@@ -1,9 +1,14 @@
 """The back office: Flask-Admin views for staff, created per app in ``init_app``."""
 from __future__ import annotations
 
+import os
+
+import flask_admin
+from flask import Blueprint
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
+from backoffice.base import field_is_a_group
 from extensions import db
 from headers import csp_nonce
 from models.applications import CompanyApplication
@@ -52,4 +57,8 @@ def init_app(app) -> None:
     admin.add_view(OutboxView(OutboxMessage, db, name="Outbox", endpoint="outbox", category="System"))
     admin.add_view(AuditEventView(AuditEvent, db, name="Audit log", endpoint="audit", category="System"))
     admin.init_app(app)
+    # Flask-Admin's own templates under their full name, so that templates/admin/lib.html can build on them.
+    originals = os.path.join(os.path.dirname(flask_admin.__file__), "templates")
+    app.register_blueprint(Blueprint("flask_admin_originals", __name__, template_folder=originals))
+    app.jinja_env.globals["field_is_a_group"] = field_is_a_group
     app.extensions["atrium_admin"] = admin

@@ -9,9 +9,11 @@ from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.model import filters, typefmt
+from flask_admin.model.widgets import InlineFieldListWidget, InlineFormWidget
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from wtforms.validators import ValidationError
+from wtforms.widgets import ListWidget
 
 from edge import attempt
 from extensions import db
@@ -86,7 +88,9 @@ class StaffModelView(ModelView):
         """The row with this id; an id that is not a sane integer names no row (Flask-Admin says so)."""
         if id is None or not str(id).isdigit() or int(id) > MAX_ID:
             return None
-        return db.session.get(self.model, int(id))
+        return db.session.get(self.model, int(id), options=self.one_loads)
+
+    one_loads: tuple = ()  # what a view's edit and details pages show of the row, loaded with it
 
     def _get_list_extra_args(self):
         """The list's query string, with a page number clamped to what a list can have."""
@@ -172,6 +176,9 @@ def _tidy(form):
     and a select with no empty choice always has a value, so ``required`` on it is invalid HTML and says
     nothing (the server still checks the field)."""
     for field in form:
+        for row in getattr(field, "entries", ()):  # the rows of an inline list are forms too
+            if hasattr(row, "form"):
+                _tidy(row.form)
         if getattr(field, "allow_blank", False) and not field.blank_text:
             field.blank_text = "— none —"
         choices = getattr(field, "choices", None) or getattr(field, "iter_choices", None)
@@ -179,3 +186,9 @@ def _tidy(form):
         if field.flags.required and choices is not None and "Select" in field.type and no_blank:
             field.render_kw = dict(field.render_kw or {}, required=False)
     return form
+
+
+def field_is_a_group(field) -> bool:
+    """A field drawn as several controls (a checkbox list, an inline list of rows) is labelled as a group
+    (templates/admin/lib.html): a ``<label for>`` may only name a single control."""
+    return isinstance(field.widget, (ListWidget, InlineFieldListWidget, InlineFormWidget))

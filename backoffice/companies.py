@@ -6,7 +6,7 @@ and saves them through ``update_company`` / ``set_customer_group``.
 """
 from __future__ import annotations
 
-from flask import abort, g, url_for
+from flask import g, url_for
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
 from markupsafe import Markup, escape
@@ -15,9 +15,9 @@ from sqlalchemy.orm import joinedload
 
 from backoffice.base import StaffModelView
 from backoffice.company_page import (
+    COMPANY_PAGE_LOADS,
     CompanyPageActions,
     company_page_context,
-    load_company,
 )
 from backoffice.filters import LiveFilterOptions, live_options, shop_choices
 from extensions import db
@@ -67,6 +67,7 @@ class CompanyView(CompanyPageActions, LiveFilterOptions, StaffModelView):
     can_create = False  # companies come from applications and sign-ups
     can_delete = False
     named_filter_urls = True
+    one_loads = COMPANY_PAGE_LOADS
     details_template = "backoffice/company_details.html"
     column_list = ("name", "status", "shop", "customer_group", "users", "created_at")
     column_labels = {"users": "Users", "vat_id": "VAT id"}
@@ -92,10 +93,8 @@ class CompanyView(CompanyPageActions, LiveFilterOptions, StaffModelView):
 
     def render(self, template, **kwargs):
         if template == self.details_template and kwargs.get("model") is not None:
-            company = load_company(kwargs["model"].id)
-            if company is None:
-                abort(404)
-            kwargs.update(company_page_context(company, current_actor()), model=company)
+            company = kwargs["model"]  # loaded with what the page shows (one_loads)
+            kwargs.update(company_page_context(company, current_actor()))
         return super().render(template, **kwargs)
 
     def update_model(self, form, model):

@@ -46,29 +46,29 @@ from models.invitations import (
     revoke_invitation,
 )
 from models.members import grantable_roles
-from models.shops import AddressBookMode, ShopAssignment
+from models.shops import AddressBookMode, Shop, ShopAssignment
 from models.staff import StaffUser
 from models.users import CompanyUser
 from security import current_actor
 
 AUDIT_ENTRIES = 10
 MEMBERS_SHOWN = 25
+INVITATIONS_SHOWN = 25
 CHECKOUT_FLAGS = ("require_approval", "block_checkout")
 CHECKOUT_AMOUNTS = (("require_approval_over", "The approval threshold"),
                     ("block_checkout_over", "The checkout block threshold"))
 ADDRESS_INPUTS = ("kind", "label", "line1", "line2", "postal_code", "city", "country", "is_default")
 
 
-def load_company(company_id: int) -> Company | None:
-    """The company with members, units, addresses and representatives loaded in bulk."""
-    return db.session.scalar(
-        select(Company).where(Company.id == company_id).options(
-            joinedload(Company.shop),
-            joinedload(Company.default_service_rep),
-            selectinload(Company.business_units).joinedload(BusinessUnit.service_rep),
-            selectinload(Company.addresses),
-        )
-    )
+# What the company page shows of the company itself, loaded with it: shop and its settings and the
+# representative in one statement, units (with their representatives) and addresses in one each.
+COMPANY_PAGE_LOADS = (
+    joinedload(Company.shop).joinedload(Shop.customer_settings),
+    joinedload(Company.default_service_rep),
+    selectinload(Company.business_units).joinedload(BusinessUnit.service_rep),
+    selectinload(Company.addresses),
+)
+
 
 
 def members(company_id: int) -> tuple[list[CompanyUser], int, int]:
@@ -77,11 +77,11 @@ def members(company_id: int) -> tuple[list[CompanyUser], int, int]:
         select(CompanyUser).where(CompanyUser.company_id == company_id)
         .order_by(CompanyUser.last_name, CompanyUser.first_name, CompanyUser.id).limit(MEMBERS_SHOWN)
         .options(
-            selectinload(CompanyUser.roles),
+            joinedload(CompanyUser.roles),  # a member holds a few roles and a shop or two: one statement
             joinedload(CompanyUser.business_unit),
-            selectinload(CompanyUser.shop_assignments).joinedload(ShopAssignment.shop),
+            joinedload(CompanyUser.shop_assignments).joinedload(ShopAssignment.shop),
         )
-    ).all()
+    ).unique().all()
     total, active = db.session.execute(
         select(func.count(CompanyUser.id), func.count(CompanyUser.id).filter(CompanyUser.active.is_(True)))
         .where(CompanyUser.company_id == company_id)
@@ -93,6 +93,7 @@ def company_page_context(company: Company, actor) -> dict:
     """Everything the company page shows besides the company itself."""
     mode = address_book_mode(company)
     shown, total, active = members(company.id)
+    invitations, invitation_count = pending_invitations(company.id)
     billing = [a for a in company.addresses if a.kind == "billing"]
     return {
         "company": company,
@@ -102,7 +103,8 @@ def company_page_context(company: Company, actor) -> dict:
         "active_count": active,
         "members_url": url_for("company_users.index_view", flt0_company_id_equals=company.id),
         "billing": next((a for a in billing if a.is_default), billing[0] if billing else None),
-        "invitations": pending_invitations(company.id),
+        "invitations": invitations,
+        "invitation_count": invitation_count,
         "audit_entries": last_audit_entries(company.id),
         "staff_choices": db.session.scalars(
             select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.name)
@@ -117,13 +119,15 @@ def company_page_context(company: Company, actor) -> dict:
     }
 
 
-def pending_invitations(company_id: int) -> list[Invitation]:
-    return db.session.scalars(
-        select(Invitation)
-        .where(Invitation.company_id == company_id, Invitation.state == InvitationState.PENDING.value)
-        .options(joinedload(Invitation.role))
-        .order_by(Invitation.created_at.desc())
+def pending_invitations(company_id: int) -> tuple[list[Invitation], int]:
+    """The newest pending invitations, and how many are pending (one statement: the count rides along)."""
+    pending = (Invitation.company_id == company_id, Invitation.state == InvitationState.PENDING.value)
+    rows = db.session.execute(
+        select(Invitation, select(func.count(Invitation.id)).where(*pending).scalar_subquery())
+        .where(*pending).options(joinedload(Invitation.role))
+        .order_by(Invitation.created_at.desc(), Invitation.id.desc()).limit(INVITATIONS_SHOWN)
     ).all()
+    return [row[0] for row in rows], (rows[0][1] if rows else 0)
 
 
 def last_audit_entries(company_id: int) -> list[AuditEvent]:

@@ -17,7 +17,7 @@ from backoffice.pages import activate_or_deactivate, form_id, load_or_404, optio
 from edge import attempt
 from extensions import db
 from models.addresses import ADDRESS_FORMATS, address_book_mode, format_address
-from models.attributes import AttributeDefinition
+from models.attributes import PROFILE_FIELDS, AttributeDefinition
 from models.base import DomainError
 from models.companies import BusinessUnit, Company
 from models.members import (
@@ -35,27 +35,22 @@ from models.shops import (
     assign_shop,
     set_assignment_state,
 )
-from models.users import BudgetPeriod, CompanyUser
+from models.users import PERIOD_LABELS, CompanyUser
 from security import current_actor
 
 TABS = ("basic", "b2b", "shops", "attributes", "addresses")
-PERIOD_LABELS = {"yearly": "Yearly", "half_yearly": "Half-yearly", "quarterly": "Quarterly",
-                 "monthly": "Monthly", "weekly": "Weekly"}
-
-
-def load_customer(user_id: int) -> CompanyUser | None:
-    """The customer with company, units, roles, shops and attribute values loaded in bulk."""
-    return db.session.scalar(
-        select(CompanyUser).where(CompanyUser.id == user_id).options(
-            joinedload(CompanyUser.company).options(
-                joinedload(Company.shop), selectinload(Company.business_units), selectinload(Company.addresses)
-            ),
-            joinedload(CompanyUser.business_unit),
-            selectinload(CompanyUser.roles),
-            selectinload(CompanyUser.shop_assignments).joinedload(ShopAssignment.shop),
-            selectinload(CompanyUser.attribute_values),
-        )
-    )
+# What the customer editor shows of the customer, loaded with them: company, shop and its settings, unit,
+# roles and shops (with their settings) in one statement; the company's units, addresses and the attribute values in one each.
+CUSTOMER_EDITOR_LOADS = (
+    joinedload(CompanyUser.company).options(
+        joinedload(Company.shop).joinedload(Shop.customer_settings),
+        selectinload(Company.business_units), selectinload(Company.addresses),
+    ),
+    joinedload(CompanyUser.business_unit),
+    joinedload(CompanyUser.roles),
+    joinedload(CompanyUser.shop_assignments).joinedload(ShopAssignment.shop).joinedload(Shop.customer_settings),
+    selectinload(CompanyUser.attribute_values),
+)
 
 
 def address_book(user: CompanyUser, shop: Shop) -> dict:
@@ -90,9 +85,10 @@ def editor_context(user: CompanyUser, actor) -> dict:
         "roles": grantable_roles(user.company, actor=actor),
         "held_role_ids": {r.id for r in user.roles},
         "units": user.company.business_units,
-        "periods": [(p.value, PERIOD_LABELS[p.value]) for p in BudgetPeriod],
+        "periods": [(code, label.capitalize()) for code, label in PERIOD_LABELS.items()],
         "unassigned_shops": [s for s in shops if s not in assigned],
         "definitions": [(d, values.get(d.id, "")) for d in all_definitions()],
+        "own_fields": PROFILE_FIELDS,
         "address_shops": assigned or [user.company.shop],
         "book": address_book(user, chosen),
         "can_manage_attributes": actor.can(StaffPerm.MANAGE_SHOPS),

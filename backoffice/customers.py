@@ -7,7 +7,7 @@ and bulk actions that call the model operations.
 """
 from __future__ import annotations
 
-from flask import abort, url_for
+from flask import url_for
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import (
     BooleanEqualFilter,
@@ -21,10 +21,10 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from backoffice.base import StaffModelView, posted_ids
 from backoffice.customer_editor import (
+    CUSTOMER_EDITOR_LOADS,
     CustomerEditorActions,
     bulk_shop_state,
     editor_context,
-    load_customer,
 )
 from backoffice.filters import (
     ClauseFilter,
@@ -44,16 +44,17 @@ from models.members import (
     update_profile,
 )
 from models.permissions import StaffPerm
-from models.shops import AssignmentState, CustomerType, ShopAssignment
-from models.users import CompanyUser, Role, user_roles
+from models.shops import ASSIGNMENT_STATE_LABELS, CUSTOMER_TYPE_LABELS, Shop, ShopAssignment
+from models.users import PERIOD_LABELS, CompanyUser, Role, user_roles
 from security import current_actor
 
-CUSTOMER_TYPES = [(t.value, t.value.upper() if t is not CustomerType.GUEST else "Guest") for t in CustomerType]
+CUSTOMER_TYPES = list(CUSTOMER_TYPE_LABELS.items())
 
 
 def _role_choices():
-    roles = db.session.scalars(select(Role).order_by(Role.company_id.is_not(None), Role.name)).all()
-    return [(str(r.id), r.name if r.builtin else f"{r.name} (custom)") for r in roles]
+    """The built-in roles (a company's own roles are many across all companies: its users list filters them)."""
+    roles = db.session.execute(select(Role.id, Role.name).where(Role.company_id.is_(None)).order_by(Role.name))
+    return [(str(role_id), name) for role_id, name in roles]
 
 
 def _attribute_match(value: str):
@@ -79,7 +80,7 @@ FILTERS = (
     IntEqualFilter(CompanyUser.company_id, "Company id"),
     ExistsFilter(CompanyUser.id, "Shop", options=live_options(shop_choices), where=lambda v: (
         ShopAssignment.user_id == CompanyUser.id, ShopAssignment.shop_id == int(v) if v.isdigit() else False)),
-    ExistsFilter(CompanyUser.id, "Shop access", options=[(s.value, s.value.title()) for s in AssignmentState],
+    ExistsFilter(CompanyUser.id, "Shop access", options=[(code, label.capitalize()) for code, (label, _) in ASSIGNMENT_STATE_LABELS.items()],
                  where=lambda v: (ShopAssignment.user_id == CompanyUser.id, ShopAssignment.state == v)),
     FilterEqual(CompanyUser.customer_type, "Customer type", options=CUSTOMER_TYPES),
     BooleanEqualFilter(CompanyUser.active, "Active"),
@@ -100,11 +101,13 @@ def _company_link(view, context, model, name):
     return Markup(f'<a href="{escape(url)}">{escape(model.company.name)}</a>')
 
 
+def _badge(status: tuple[str, str]) -> str:
+    label, tone = status
+    return f'<span class="badge badge-{tone}">{escape(label)}</span>'
+
+
 def _shops(view, context, model, name):
-    return Markup(" ".join(
-        f'<span class="badge badge-{"success" if a.enabled else "secondary"}">{escape(a.shop.code)}: {escape(a.state)}</span>'
-        for a in model.shop_assignments
-    ))
+    return Markup(" ".join(_badge(a.status) for a in model.shop_assignments))
 
 
 class CompanyUserView(CustomerEditorActions, LiveFilterOptions, StaffModelView):
@@ -115,10 +118,12 @@ class CompanyUserView(CustomerEditorActions, LiveFilterOptions, StaffModelView):
     can_delete = True
     named_filter_urls = True
     edit_template = "backoffice/customer_edit.html"
+    one_loads = CUSTOMER_EDITOR_LOADS
     column_list = ("email", "first_name", "last_name", "company", "business_unit", "roles", "customer_type",
                    "active", "shop_assignments")
     column_labels = {"shop_assignments": "Shops", "customer_type": "Type", "business_unit": "Business unit",
-                     "email": "E-mail", "first_name": "First name", "last_name": "Last name", "company.name": "Company"}
+                     "email": "E-mail", "first_name": "First name", "last_name": "Last name", "company.name": "Company",
+                     "active": "Status"}
     column_searchable_list = ("email", "first_name", "last_name", "company.name")
     column_filters = FILTERS
     column_sortable_list = ("email", "first_name", "last_name", ("company", "company.name"), "customer_type", "active")
@@ -128,6 +133,8 @@ class CompanyUserView(CustomerEditorActions, LiveFilterOptions, StaffModelView):
         "company": _company_link,
         "roles": lambda v, c, m, n: ", ".join(r.name for r in m.roles),
         "shop_assignments": _shops,
+        "active": lambda v, c, m, n: Markup(_badge(m.access_status)),
+        "customer_type": lambda v, c, m, n: CUSTOMER_TYPE_LABELS.get(m.customer_type, m.customer_type),
     }
     column_details_list = ("email", "first_name", "last_name", "phone", "company", "business_unit", "roles",
                            "customer_type", "active", "shop_assignments", "budget_amount", "budget_period",
@@ -136,6 +143,7 @@ class CompanyUserView(CustomerEditorActions, LiveFilterOptions, StaffModelView):
         **column_formatters,
         "budget_amount": lambda v, c, m, n: money(m.budget),
         "order_spend_limit": lambda v, c, m, n: money(m.spend_limit),
+        "budget_period": lambda v, c, m, n: PERIOD_LABELS.get(m.budget_period, ""),
     }
     form_columns = ("first_name", "last_name", "phone", "customer_type")
     form_choices = {"customer_type": CUSTOMER_TYPES}
@@ -144,16 +152,13 @@ class CompanyUserView(CustomerEditorActions, LiveFilterOptions, StaffModelView):
         return super().get_query().options(
             joinedload(CompanyUser.company),
             joinedload(CompanyUser.business_unit),
-            selectinload(CompanyUser.roles),
-            selectinload(CompanyUser.shop_assignments).joinedload(ShopAssignment.shop),
+            selectinload(CompanyUser.roles).lazyload(Role.grants),  # names only
+            selectinload(CompanyUser.shop_assignments).joinedload(ShopAssignment.shop).lazyload(Shop.customer_settings),
         )
 
     def render(self, template, **kwargs):
         if template == self.edit_template and kwargs.get("model") is not None:
-            customer = load_customer(kwargs["model"].id)
-            if customer is None:
-                abort(404)
-            kwargs.update(editor_context(customer, current_actor()))
+            kwargs.update(editor_context(kwargs["model"], current_actor()))  # loaded with one_loads
         return super().render(template, **kwargs)
 
     def update_model(self, form, model):

@@ -97,4 +97,5 @@ def ilike(column, text: str):
 def shop_choices():
     from models.shops import Shop
 
-    return [(str(s.id), str(s)) for s in db.session.scalars(select(Shop).order_by(Shop.name))]
+    shops = db.session.execute(select(Shop.id, Shop.name, Shop.code).order_by(Shop.name))
+    return [(str(shop_id), f"{name} ({code})") for shop_id, name, code in shops]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import flash, url_for
 from flask_admin import expose
 from flask_admin.actions import action
+from sqlalchemy.orm import selectinload
 
 from backoffice.base import StaffModelView
 from backoffice.pages import activate_or_deactivate, form_id, load_or_404, run_and_redirect
@@ -38,6 +39,10 @@ class StaffUserView(StaffModelView):
     column_default_sort = "name"
     form_columns = ("email", "name", "phone", "photo", "staff_roles")
     form_extra_fields = {"staff_roles": CheckboxesField("Roles", choices=ROLE_CHOICES)}
+    one_loads = (selectinload(StaffUser.role_rows),)
+
+    def get_query(self):
+        return super().get_query().options(selectinload(StaffUser.role_rows))  # the Roles column
     column_descriptions = {
         "phone": "Shown to customers whose service representative this person is.",
         "photo": "Address of a photo for the representative block (optional).",

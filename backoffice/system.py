@@ -7,7 +7,7 @@ from flask import g, get_template_attribute, url_for
 from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
 from markupsafe import Markup, escape
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from backoffice.base import StaffModelView, refuse_as_form_error
 from backoffice.filters import (
@@ -26,9 +26,9 @@ from models.mail import may_open_links
 from models.permissions import StaffPerm
 from models.sealing import HIDDEN
 from models.shops import (
-    AddressBookMode,
-    CustomerType,
-    RegistrationMode,
+    BOOK_MODE_LABELS,
+    CUSTOMER_TYPE_LABELS,
+    REGISTRATION_MODE_LABELS,
     Shop,
     ShopAddress,
     ShopCustomerSetting,
@@ -36,12 +36,7 @@ from models.shops import (
 )
 from security import current_actor
 
-BOOK_MODES = [
-    (AddressBookMode.DEFAULT.value, "Default: customers edit all addresses"),
-    (AddressBookMode.READ_ONLY.value, "Read-only: only staff edit"),
-    (AddressBookMode.BILLING_READ_ONLY.value, "Billing read-only: customers edit shipping addresses"),
-    (AddressBookMode.SHARED.value, "Shared: the sub shop's address book, kept by staff"),
-]
+BOOK_MODES = list(BOOK_MODE_LABELS.items())
 
 
 class ShopView(LiveFilterOptions, StaffModelView):
@@ -55,23 +50,21 @@ class ShopView(LiveFilterOptions, StaffModelView):
     column_labels = {"parent": "Master shop", "customer_settings": "Per customer type", "locale": "Language and format"}
     column_searchable_list = ("code", "name")
     column_filters = (IntEqualFilter(Shop.parent_id, "Master shop", options=live_options(shop_choices)),
-                      "registration_mode")
+                      FilterEqual(Shop.registration_mode, "Registration", options=list(REGISTRATION_MODE_LABELS.items())))
     column_formatters = {
         "customer_settings": lambda v, c, m, n: Markup("<br>".join(escape(str(s)) for s in m.customer_settings)),
+        "registration_mode": lambda v, c, m, n: REGISTRATION_MODE_LABELS.get(m.registration_mode, m.registration_mode),
     }
     form_columns = ("code", "name", "parent", "registration_mode", "address_format", "locale", "currency",
                     "customer_settings", "shared_addresses")
     form_choices = {
-        "registration_mode": [
-            (RegistrationMode.CREATE_COMPANY.value, "Sign-up creates the company at once"),
-            (RegistrationMode.APPLICATION.value, "Sign-up files a company application"),
-        ],
+        "registration_mode": list(REGISTRATION_MODE_LABELS.items()),
         "address_format": list(ADDRESS_FORMATS.items()),
     }
     inline_models = (
         (ShopCustomerSetting, {
             "form_columns": ("id", "customer_type", "requires_approval", "address_book_mode"),
-            "form_choices": {"customer_type": [(t.value, t.value.upper()) for t in CustomerType],
+            "form_choices": {"customer_type": list(CUSTOMER_TYPE_LABELS.items()),
                              "address_book_mode": BOOK_MODES},
             "form_label": "Customer type setting",
         }),
@@ -89,7 +82,7 @@ class ShopView(LiveFilterOptions, StaffModelView):
     }
 
     def get_query(self):
-        return super().get_query().options(joinedload(Shop.parent))
+        return super().get_query().options(joinedload(Shop.parent), selectinload(Shop.customer_settings))
 
     def on_model_change(self, form, model, is_created):
         refuse_as_form_error(check_shop, model)

@@ -106,8 +106,22 @@ def check_shop_attribute(shop_attribute: ShopAttribute, *, actor: Actor) -> None
         raise DomainError(f"{shop_attribute.shop.name} already shows {shop_attribute.definition.label}.")
 
 
-# Attributes that repeat a field every account has: never shown on the profile, which has the field itself.
+# Attributes that repeat a field every account has. Forms show the field itself (required where the shop
+# requires the attribute), and the attribute keeps the field's value, so searches by attribute still find it.
 PROFILE_FIELDS = {"CUSTOMER_PHONE": "phone"}
+
+
+def own_field(definition: AttributeDefinition) -> str | None:
+    """The account field ``definition`` repeats, if any (see PROFILE_FIELDS)."""
+    return PROFILE_FIELDS.get(definition.key)
+
+
+def mirror_own_fields(user) -> None:
+    """Give the attributes that repeat an account field the field's current value."""
+    for row in user.attribute_values:
+        field = own_field(row.definition)
+        if field:
+            row.value = getattr(user, field) or ""
 
 
 def shop_attributes(shop_id: int, *, form: str) -> list[AttributeDefinition]:
@@ -117,38 +131,39 @@ def shop_attributes(shop_id: int, *, form: str) -> list[AttributeDefinition]:
              .join(ShopAttribute, ShopAttribute.definition_id == AttributeDefinition.id)
              .where(ShopAttribute.shop_id == shop_id, column.is_(True))
              .order_by(AttributeDefinition.label))
-    if form == "profile":
-        query = query.where(AttributeDefinition.key.not_in(PROFILE_FIELDS))
     return db.session.scalars(query).all()
 
 
 def clean_value(definition: AttributeDefinition, raw) -> str:
     text = "" if raw is None else str(raw).strip()
+    where = own_field(definition) or definition.key
     if definition.type == AttributeType.BOOLEAN.value:
         return "yes" if text.lower() in {"1", "true", "yes", "on", "y"} else "no"
     if not text:
         if definition.required:
-            raise DomainError(f"{definition.label} is required.", definition.key)
+            raise DomainError(f"{definition.label} is required.", where)
         return ""
     if len(text) > 500:
-        raise DomainError(f"{definition.label} is too long (500 characters at most).", definition.key)
+        raise DomainError(f"{definition.label} is too long (500 characters at most).", where)
     if definition.type == AttributeType.NUMBER.value:
         try:
             number = Decimal(text)
         except InvalidOperation:
             number = None
         if number is None or not number.is_finite():
-            raise DomainError(f"{definition.label} must be a number.", definition.key)
+            raise DomainError(f"{definition.label} must be a number.", where)
     return text
 
 
 @operation(Perm.MANAGE_USERS, staff=StaffPerm.MANAGE_CUSTOMERS, on="user", self_service=True)
 def set_attribute_values(user, definitions, values: dict, *, actor: Actor) -> None:
-    """Store the given attribute values for ``user`` (only the listed definitions)."""
+    """Store the given attribute values for ``user`` (only the listed definitions; one that repeats an
+    account field takes the field's value)."""
     current = {v.definition_id: v for v in user.attribute_values}
     changed = []
     for definition in definitions:
-        value = clean_value(definition, values.get(definition.key))
+        field = own_field(definition)
+        value = clean_value(definition, getattr(user, field) if field else values.get(definition.key))
         row = current.get(definition.id)
         if row is None:
             user.attribute_values.append(AttributeValue(definition=definition, value=value))

@@ -44,6 +44,7 @@ class Invitation(CompanyOwned, db.Model):
     __tablename__ = "invitations"
     __table_args__ = (
         enum_check("state", InvitationState, "state"),
+        Index("ix_invitations_company_state_created", "company_id", "state", "created_at"),  # invitation lists
         Index(
             "uq_invitation_pending_email",
             "company_id",

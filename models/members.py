@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from extensions import db
 from models.actors import Actor
+from models.attributes import mirror_own_fields
 from models.audit import record
 from models.auth import issue_password_link, normalize_email
 from models.base import DomainError, NotPermitted, apply_changes, contains
@@ -22,7 +23,7 @@ from models.money import check_limit, format_money, plain
 from models.operations import operation
 from models.permissions import BuiltinRole, Perm, StaffPerm
 from models.shops import CustomerType, add_shop_assignment
-from models.users import BudgetPeriod, CompanyUser, Role, builtin_roles, user_roles
+from models.users import PERIOD_LABELS, BudgetPeriod, CompanyUser, Role, builtin_roles, user_roles
 
 
 def check_email(raw: str) -> str:
@@ -54,7 +55,8 @@ def check_email_free(email: str, company: Company) -> None:
 
 
 def company_users(company_id: int, *, search: str = "", status: str = "", role_id: int | None = None):
-    """The company's users for the users list: search by e-mail or name, filter by status and role."""
+    """The company's users for the users list: search by e-mail or name, filter by status and role. Their
+    roles come without grants: the list loads the company's roles, grants and all, first (``company_roles``)."""
     query = select(CompanyUser).where(CompanyUser.company_id == company_id)
     if search:
         full_name = CompanyUser.first_name + " " + CompanyUser.last_name
@@ -63,13 +65,15 @@ def company_users(company_id: int, *, search: str = "", status: str = "", role_i
         query = query.where(CompanyUser.active.is_(status == "active"))
     if role_id:
         query = query.where(CompanyUser.roles.any(Role.id == role_id))
-    return query.options(selectinload(CompanyUser.roles), joinedload(CompanyUser.business_unit)).order_by(
+    return query.options(selectinload(CompanyUser.roles).lazyload(Role.grants),
+                         joinedload(CompanyUser.business_unit)).order_by(
         CompanyUser.last_name, CompanyUser.first_name, CompanyUser.id)
 
 
 def company_roles(company_id: int):
-    """Built-in roles and the company's own, in the order they were made."""
-    return select(Role).where(or_(Role.company_id == company_id, Role.company_id.is_(None))).order_by(Role.id)
+    """Built-in roles and the company's own, in the order they were made, with their permissions."""
+    return (select(Role).where(or_(Role.company_id == company_id, Role.company_id.is_(None)))
+            .options(selectinload(Role.grants)).order_by(Role.id))
 
 
 def role_holder_counts(company_id: int) -> dict[int, int]:
@@ -167,7 +171,7 @@ def set_budget(user: CompanyUser, *, actor: Actor, budget_amount: Decimal | None
     record(actor, "user.budget_changed", company_id=user.company_id, target=user, before=before,
            after=_budget_facts(user))
     locale = user.company.shop.locale
-    budget = f"{format_money(user.budget, locale)} {period.replace('_', '-')}" if amount is not None else "no budget"
+    budget = f"{format_money(user.budget, locale)} {PERIOD_LABELS[period]}" if amount is not None else "no budget"
     spend = format_money(user.spend_limit, locale) if limit is not None else "none"
     _tell_user(user, actor, [f"Budget: {budget}.", f"Order spend limit: {spend}."])
 
@@ -233,6 +237,8 @@ def update_profile(user: CompanyUser, *, actor: Actor, first_name: str, last_nam
     if not first_name or not last_name:
         raise DomainError("First and last name are both required.")
     changed = apply_changes(user, {"first_name": first_name, "last_name": last_name, "phone": (phone or "").strip()})
+    if "phone" in changed:
+        mirror_own_fields(user)
     if changed:
         record(actor, "user.profile_updated", company_id=user.company_id, target=user, changed=changed)
 

@@ -30,6 +30,10 @@ class AssignmentState(str, enum.Enum):
     DISABLED = "disabled"
 
 
+# A disabled shop access is one staff have yet to enable: that is what it reads as, in both faces.
+ASSIGNMENT_STATE_LABELS = {"enabled": ("enabled", "success"), "disabled": ("waiting for approval", "warning")}
+
+
 class RegistrationMode(str, enum.Enum):
     """What organisation sign-up (/register) does in a shop."""
 
@@ -42,6 +46,19 @@ class AddressBookMode(str, enum.Enum):
     READ_ONLY = "read_only"  # only staff edit
     BILLING_READ_ONLY = "billing_read_only"  # customers edit shipping addresses only
     SHARED = "shared"  # the sub shop's shared address book, kept by staff
+
+
+# How registration modes, customer types and address book modes read, in the portal, the back office and mail.
+REGISTRATION_MODE_LABELS = {RegistrationMode.CREATE_COMPANY.value: "Sign-up creates the company at once",
+                            RegistrationMode.APPLICATION.value: "Sign-up files a company application"}
+CUSTOMER_TYPE_LABELS = {CustomerType.B2B.value: "B2B", CustomerType.B2C.value: "B2C", CustomerType.B2E.value: "B2E",
+                        CustomerType.GUEST.value: "Guest"}
+BOOK_MODE_LABELS = {
+    AddressBookMode.DEFAULT.value: "Default: customers edit all addresses",
+    AddressBookMode.READ_ONLY.value: "Read-only: only staff edit",
+    AddressBookMode.BILLING_READ_ONLY.value: "Billing read-only: customers edit shipping addresses",
+    AddressBookMode.SHARED.value: "Shared: the sub shop's address book, kept by staff",
+}
 
 
 class Shop(db.Model):
@@ -63,8 +80,8 @@ class Shop(db.Model):
     parent: Mapped[Shop | None] = relationship(remote_side=[id], back_populates="sub_shops")
     sub_shops: Mapped[list[Shop]] = relationship(back_populates="parent", order_by="Shop.name")
     customer_settings: Mapped[list[ShopCustomerSetting]] = relationship(
-        back_populates="shop", cascade="all, delete-orphan", lazy="selectin"
-    )
+        back_populates="shop", cascade="all, delete-orphan"
+    )  # loaded where needed (the signed-in customer's shops load theirs): a shop list does not drag them
     shared_addresses: Mapped[list[ShopAddress]] = relationship(
         back_populates="shop", cascade="all, delete-orphan", order_by="ShopAddress.id"
     )
@@ -109,7 +126,9 @@ class ShopCustomerSetting(db.Model):
     shop: Mapped[Shop] = relationship(back_populates="customer_settings")
 
     def __str__(self) -> str:
-        return f"{self.customer_type}: approval {'required' if self.requires_approval else 'not required'}, {self.address_book_mode}"
+        approval = "approval required" if self.requires_approval else "no approval"
+        return (f"{CUSTOMER_TYPE_LABELS.get(self.customer_type, self.customer_type)}: {approval}, "
+                f"{BOOK_MODE_LABELS.get(self.address_book_mode, self.address_book_mode).split(':')[0].lower()} address book")
 
 
 class ShopAddress(db.Model):
@@ -165,8 +184,14 @@ class ShopAssignment(db.Model):
         """The accounts (``user_id_column``) with a shop access waiting for staff to enable it."""
         return exists().where(cls.user_id == user_id_column, cls.state == AssignmentState.DISABLED.value)
 
+    @property
+    def status(self) -> tuple[str, str]:
+        """How this access reads wherever it shows (``"atrium-de: waiting for approval"``), and its tone."""
+        label, tone = ASSIGNMENT_STATE_LABELS[self.state]
+        return f"{self.shop.code}: {label}", tone
+
     def __str__(self) -> str:
-        return f"{self.shop} ({self.state})"
+        return f"{self.shop} ({ASSIGNMENT_STATE_LABELS[self.state][0]})"
 
 
 @operation(staff=StaffPerm.MANAGE_SHOPS)
@@ -248,7 +273,13 @@ def shops_to_visit(limit: int = 50) -> list[Shop]:
     return list(db.session.scalars(select(Shop).order_by(Shop.parent_id.is_not(None), Shop.name).limit(limit)))
 
 
-def find_shop(code: str) -> Shop | None:
+def find_shop(code: str, known_id: int | None = None) -> Shop | None:
+    """The shop with ``code``; ``known_id`` (remembered with the code) finds it without a query when the
+    shop is loaded already, as the signed-in customer's shops are."""
+    if known_id is not None:
+        shop = db.session.get(Shop, known_id)
+        if shop is not None and shop.code == code:
+            return shop
     return db.session.scalar(select(Shop).where(Shop.code == code))
 
 

@@ -39,8 +39,8 @@ class StaffUser(db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     role_rows: Mapped[list[StaffUserRole]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
+        cascade="all, delete-orphan"
+    )  # loaded with the signed-in staff member; a representative shown by name does not need them
 
     kind = "staff"
     is_authenticated = True

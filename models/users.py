@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -34,11 +35,18 @@ class BudgetPeriod(str, enum.Enum):
     WEEKLY = "weekly"
 
 
+# How a budget period reads, in the portal, the back office and mail.
+PERIOD_LABELS = {BudgetPeriod.YEARLY.value: "yearly", BudgetPeriod.HALF_YEARLY.value: "half-yearly",
+                 BudgetPeriod.QUARTERLY.value: "quarterly", BudgetPeriod.MONTHLY.value: "monthly",
+                 BudgetPeriod.WEEKLY.value: "weekly"}
+
+
 user_roles = Table(
     "user_roles",
     db.metadata,
     Column("user_id", Integer, ForeignKey("company_users.id", ondelete="CASCADE"), primary_key=True),
     Column("role_id", Integer, ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_user_roles_role", "role_id", "user_id"),  # who holds a role (filters, role counts, deletion)
 )
 
 
@@ -61,8 +69,8 @@ class Role(SharedOrCompanyOwned, db.Model):
     name: Mapped[str] = mapped_column(String(80))
 
     grants: Mapped[list[RolePermission]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
+        cascade="all, delete-orphan"
+    )  # loaded with the signed-in user's roles and where permissions are shown or compared
 
     @property
     def builtin(self) -> bool:
@@ -83,6 +91,8 @@ class CompanyUser(CompanyOwned, db.Model):
     __table_args__ = (
         enum_check("customer_type", CustomerType, "customer_type"),
         enum_check("budget_period", BudgetPeriod, "budget_period"),
+        Index("ix_company_users_company_name", "company_id", "last_name", "first_name", "id"),  # users lists
+        Index("ix_company_users_business_unit", "business_unit_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -108,7 +118,7 @@ class CompanyUser(CompanyOwned, db.Model):
     business_unit: Mapped["BusinessUnit | None"] = relationship()  # noqa: F821
     roles: Mapped[list[Role]] = relationship(secondary=user_roles, order_by=Role.id)
     shop_assignments: Mapped[list["ShopAssignment"]] = relationship(  # noqa: F821
-        back_populates="user", cascade="all, delete-orphan"
+        back_populates="user", cascade="all, delete-orphan", order_by="ShopAssignment.id"
     )
     attribute_values: Mapped[list["AttributeValue"]] = relationship(  # noqa: F821
         cascade="all, delete-orphan"

@@ -50,8 +50,13 @@ def get_workflow(key: str) -> Workflow:
 
 
 def workflow_of(subject: WorkflowSubject) -> Workflow:
-    """The workflow this subject row names, with its states, transitions and reasons."""
-    return _loaded(select(Workflow).where(Workflow.id == subject.workflow_id))
+    """The workflow this subject row names, with its states, transitions and reasons (loaded once per
+    session: a page asks for it for its buttons, its reasons and its history)."""
+    loaded = db.session.info.setdefault("workflows", {})
+    workflow = loaded.get(subject.workflow_id)
+    if workflow is None or workflow not in db.session:  # (a session that was closed and reused forgets it)
+        workflow = loaded[subject.workflow_id] = _loaded(select(Workflow).where(Workflow.id == subject.workflow_id))
+    return workflow
 
 
 def workflows_for(subject_type: str) -> list[Workflow]:

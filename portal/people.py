@@ -98,7 +98,7 @@ def users():
     role_id = request.args.get("role", type=int)
     company_id = current_actor().company_id
     query = company_users(company_id, search=search, status=status, role_id=role_id)
-    roles = db.session.scalars(company_roles(company_id)).all()
+    roles = db.session.scalars(company_roles(company_id)).all()  # with their grants: the rows' roles are these
     return render_template("portal/account/users.html", page=paginate(query), roles=roles,
                            filters={"q": search, "status": status, "role": role_id})
 

@@ -13,11 +13,9 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional, Validation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from models.permissions import PERM_LABELS, Perm
-from models.users import BudgetPeriod
+from models.users import PERIOD_LABELS
 
-BUDGET_PERIODS = [("", "No budget")] + [
-    (p.value, p.value.replace("_", "-").capitalize()) for p in BudgetPeriod
-]
+BUDGET_PERIODS = [("", "No budget")] + [(code, label.capitalize()) for code, label in PERIOD_LABELS.items()]
 
 
 class CheckboxesField(SelectMultipleField):

@@ -41,7 +41,7 @@ from portal.signup_forms import (
 )
 from security import is_company_user
 
-SHOP_KEY = "shop"
+SHOP_KEY, SHOP_ID_KEY = "shop", "shop_id"
 
 
 # --- the current shop -----------------------------------------------------------
@@ -57,10 +57,10 @@ def _find_visited_shop() -> Shop | None:
     asked = (request.args.get("shop") or "").strip()
     shop = find_shop(asked) if asked else None
     if shop is not None:
-        session[SHOP_KEY] = shop.code
+        session[SHOP_KEY], session[SHOP_ID_KEY] = shop.code, shop.id
         return shop
     code = session.get(SHOP_KEY) or current_app.config.get("PORTAL_SHOP") or ""
-    shop = find_shop(code) if code else None
+    shop = find_shop(code, session.get(SHOP_ID_KEY)) if code else None
     if shop is None:
         shop = db.session.scalar(select(Shop).where(Shop.parent_id.is_(None)).order_by(Shop.id).limit(1))
     return shop
@@ -93,7 +93,7 @@ def _land_in_shop(sender, user, **extra) -> None:
         return
     visited = visited_shop()
     shop = _signed_in_shop(user)
-    session[SHOP_KEY] = shop.code
+    session[SHOP_KEY], session[SHOP_ID_KEY] = shop.code, shop.id
     g.landing_shop = shop
     if visited is not None and shop.id != visited.id:
         flash(f"You are in {shop.name}, your company's shop.", "info")

@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from models.attributes import AttributeType
+from models.attributes import AttributeType, own_field
 
 
 def required(what: str, max_length: int) -> list:
@@ -72,10 +72,22 @@ def attribute_field_name(definition) -> str:
     return f"attr_{definition.key}"
 
 
+def asked(definitions) -> list:
+    """The definitions a form asks as attribute fields: not those that repeat a field the form has."""
+    return [d for d in definitions if not own_field(d)]
+
+
 def with_attributes(form_class: type[FlaskForm], definitions) -> type[FlaskForm]:
-    """A subclass of ``form_class`` with one field per attribute definition."""
+    """A subclass of ``form_class`` with one field per attribute definition; a field the form has already
+    (the phone) becomes required where the shop requires the attribute that repeats it."""
     fields = {}
     for definition in definitions:
+        field = own_field(definition)
+        if field:
+            if definition.required and hasattr(form_class, field):
+                label = getattr(form_class, field).args[0]
+                fields[field] = StringField(label, validators=required(f"your {label.lower()}", 40))
+            continue
         if definition.type == AttributeType.BOOLEAN.value:
             fields[attribute_field_name(definition)] = BooleanField(definition.label)
         else:
@@ -86,17 +98,17 @@ def with_attributes(form_class: type[FlaskForm], definitions) -> type[FlaskForm]
 
 def attribute_values(form: FlaskForm, definitions) -> dict:
     """The posted attribute values by definition key (checked by the model)."""
-    return {d.key: form[attribute_field_name(d)].data for d in definitions}
+    return {d.key: form[attribute_field_name(d)].data for d in asked(definitions)}
 
 
 def attribute_fields(form: FlaskForm, definitions) -> list:
-    return [form[attribute_field_name(d)] for d in definitions]
+    return [form[attribute_field_name(d)] for d in asked(definitions)]
 
 
 def fill_attributes(form: FlaskForm, definitions, user) -> None:
     """Show ``user``'s stored values in the attribute fields (GET only)."""
     stored = {v.definition_id: v.value for v in user.attribute_values}
-    for definition in definitions:
+    for definition in asked(definitions):
         value = stored.get(definition.id, "")
         field = form[attribute_field_name(definition)]
         field.data = value == "yes" if definition.type == AttributeType.BOOLEAN.value else value

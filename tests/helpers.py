@@ -145,12 +145,13 @@ def grow_company(company, n: int, *, tag: str = "grow", service_rep=None, invita
     """
     domain = f"{company.name.split()[0].lower()}.example"
     for i in range(n):
-        unit = f.BusinessUnitFactory(company=company, name=f"Site {i}", service_rep=service_rep)
+        suffix = str(i) if tag == "grow" else f"{tag}{i}"  # two growths of one company stay apart
+        unit = f.BusinessUnitFactory(company=company, name=f"Site {suffix}", service_rep=service_rep)
         member = f.CompanyUserFactory(company=company, business_unit=unit, roles=["approver"],
                                       email=f"{tag}{i}@{domain}", first_name="G", last_name=f"Row{i}")
         member.attribute_values.extend(AttributeValue(definition=d, value=str(i)) for d in attributes)
         if invitations:
-            f.InvitationFactory(company=company, email=f"later{i}@{domain}")
+            f.InvitationFactory(company=company, email=f"later{suffix}@{domain}")
         if addresses:
             f.AddressFactory(company=company, line1=f"{i} Dock", postal_code="24103", city="Kiel")
     db.session.flush()

@@ -51,8 +51,8 @@ def test_the_company_page_shows_summary_profile_members_invitations_units_and_au
     assert "Head office 1 Foundry Road 10115 Berlin DE" in text(html)
     assert section(html, "contacts") == "Anna Admin · anna.admin@acme.example"
     members = section(html, "members")
-    for row in ("Anna Admin anna.admin@acme.example Buyer, Account Admin Headquarters atrium-de: enabled yes",
-                "Ben Buyer ben.buyer@acme.example Buyer Plant North atrium-de: enabled yes"):
+    for row in ("Anna Admin anna.admin@acme.example Buyer, Account Admin Headquarters atrium-de: enabled Active",
+                "Ben Buyer ben.buyer@acme.example Buyer Plant North atrium-de: enabled Active"):
         assert row in members
     assert "dave.new@acme.example Buyer Anna Admin <anna.admin@acme.example>" in section(html, "invitations")
     assert "Shipping · default Plant North 12 Harbour Street 20095 Hamburg DE" in text(html)

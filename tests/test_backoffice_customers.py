@@ -75,7 +75,7 @@ def test_the_editor_tabs_show_the_customers_data(app, login_as):
     assert "Disabled or waiting for approval Atrium Germany (atrium-de) Enable" in editor_tab(html, "shops")
     assert 'value="+49 89 555 10"' in html
     assert "Contact phone" in editor_tab(html, "attributes")
-    assert "address book mode for B2B: default" in editor_tab(html, "addresses")
+    assert "address book for B2B: Default: customers edit all addresses" in editor_tab(html, "addresses")
     assert 'class="tab-pane show active" id="tab-basic"' in html
     assert 'class="tab-pane show active" id="tab-shops"' in customer_editor(client, uid, tab="shops")
 
@@ -212,7 +212,7 @@ def test_the_address_book_is_rendered_in_the_chosen_shops_format(app, login_as):
     us = editor_tab(customer_editor(client, uid, tab="addresses", shop=master_id), "addresses")
     assert "Format: USA" in us and "1 Foundry Road Berlin, 10115 DE" in us
     gina = editor_tab(customer_editor(client, customer_id(app, "gina.admin@globex.example"), tab="addresses"), "addresses")
-    assert "address book mode for B2B: billing read only" in gina and "500 Market Street" in gina
+    assert "address book for B2B: Billing read-only: customers edit shipping addresses" in gina and "500 Market Street" in gina
 
 
 def test_a_b2b_customer_cannot_join_a_second_sub_shop(app, login_as):
@@ -306,6 +306,21 @@ def test_the_list_and_the_editor_run_a_flat_number_of_statements(app, login_as):
         html = client.get(f"{CUSTOMERS}edit/?id={uid}&tab=addresses").get_data(as_text=True)
     with count_queries(app) as large_list:
         listing = client.get(CUSTOMERS).get_data(as_text=True)
-    assert "5 Dock" in html and "Site 5" in html and "many5@acme.example" in listing
+    assert "5 Dock" in html and "Site many5" in html and "many5@acme.example" in listing
     assert len(large_editor) == len(small_editor), (len(small_editor), len(large_editor))
     assert len(large_list) == len(small_list), (len(small_list), len(large_list))
+
+
+def test_the_phone_attribute_follows_the_phone_field(app, login_as):
+    """The shop's phone attribute repeats the account's Phone: the Attributes tab shows it read-only, and a
+    phone changed on the Basic tab is what a search by attribute finds."""
+    client = login_as("admin@atrium.example")
+    uid = customer_id(app, "ivan@initech.example")
+    attributes = editor_tab(customer_editor(client, uid), "attributes")
+    assert "+49 89 555 10 (the phone on the Basic tab)" in attributes
+    assert 'name="attr-CUSTOMER_PHONE"' not in customer_editor(client, uid)
+    data = form_values(customer_editor(client, uid))
+    assert client.post(f"{CUSTOMERS}edit/?id={uid}", data=dict(data, phone="+49 30 777")).status_code == 302
+    assert _filter(client, "Attribute (KEY=value or value)", "CUSTOMER_PHONE=30 777", "contains") == \
+        ["ivan@initech.example"]
+    assert _filter(client, "Attribute (KEY=value or value)", "CUSTOMER_PHONE=89 555", "contains") == []

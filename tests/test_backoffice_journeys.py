@@ -99,3 +99,23 @@ def test_the_activation_mail_opens_the_shops_tab_of_an_account_shown_as_waiting(
     assert re.search(r'data-testid="status"><span class="badge badge-warning">Waiting for approval</span>', page)
     assert re.search(r'class="nav-item nav-link active" id="tab-shops-link"', page)
     assert 'Disabled or waiting for approval' in page
+
+
+def test_an_access_waiting_for_approval_reads_so_in_every_list(app, login_as):
+    """Ivan's only shop access is disabled until staff enable it: the customer list and the company page say
+    so in words, in the shop badge and in the account's status, and say "enabled" once it is."""
+    client = login_as("admin@atrium.example")
+    listing = text(client.get("/admin/company_users/?search=ivan%40initech").get_data(as_text=True))
+    assert "atrium-de: waiting for approval" in listing and "Waiting for approval" in listing
+    assert '"Waiting for approval"' in listing  # the shop access filter offers it by the same words
+    with app.app_context():
+        company_id = f.company("Initech").id
+    members = client.get(f"/admin/companies/details/?id={company_id}").get_data(as_text=True)
+    assert re.search(r'badge-warning">atrium-de: waiting for approval</span>.*?badge-warning">Waiting for approval',
+                     members, re.S)
+    with app.app_context():
+        ivan = f.user("ivan@initech.example")
+        set_assignment_state(ivan.shop_assignments[0], True, actor=f.actor("admin@atrium.example"))
+        db.session.commit()
+    members = client.get(f"/admin/companies/details/?id={company_id}").get_data(as_text=True)
+    assert re.search(r'badge-success">atrium-de: enabled</span>.*?badge-success">Active', members, re.S)

@@ -1,7 +1,6 @@
 """Valid HTML: the Nu HTML Checker (vnu.jar, installed in tools/ by ``make test``) finds no error on any
-portal page, for a visitor and for an Account Admin. (Back office pages come from Flask-Admin's own
-templates; ``BACK_OFFICE_ERRORS_AT_MOST`` holds their count where it is and lets it only fall:
-labels Flask-Admin points at inline lists and a checkbox list, and one required select in an inline row.)
+portal page, for a visitor and for an Account Admin, and on every back office page for an administrator
+(Flask-Admin's form macros are overridden in templates/admin/lib.html where they wrote invalid labels).
 
 The pages are the ones the accessibility walk opens (tests/browser_tests/test_layout_and_access.py),
 fetched here through the test client and checked in one run of the checker.
@@ -41,24 +40,22 @@ def test_every_page_is_valid_html(app, client, login_as, tmp_path):
     files = []
     for path in PUBLIC_PAGES:
         files.append(_save(tmp_path, "visitor" + path, client.get(path).get_data(as_text=True)))
-    anna = login_as("anna.admin@acme.example")
-    for path in _portal_pages(app):
-        response = anna.get(path)
-        assert response.status_code == 200, path
-        files.append(_save(tmp_path, "portal" + path, response.get_data(as_text=True)))
+    files += _saved_pages(login_as("anna.admin@acme.example"), _portal_pages(app), tmp_path, "portal")
     errors = _check(files)
     assert not errors, f"{len(errors)} errors:\n" + "\n".join(errors[:80])
 
 
-BACK_OFFICE_ERRORS_AT_MOST = 9
-
-
-def test_back_office_pages_get_no_more_html_errors(app, login_as, tmp_path):
-    staff = login_as("admin@atrium.example")
-    files = []
-    for path in _back_office_pages(app):
-        response = staff.get(path)
-        assert response.status_code == 200, path
-        files.append(_save(tmp_path, "backoffice" + path, response.get_data(as_text=True)))
+def test_every_back_office_page_is_valid_html(app, login_as, tmp_path):
+    files = _saved_pages(login_as("admin@atrium.example"), _back_office_pages(app), tmp_path, "backoffice")
     errors = _check(files)
-    assert len(errors) <= BACK_OFFICE_ERRORS_AT_MOST, f"{len(errors)} errors:\n" + "\n".join(errors)
+    assert not errors, f"{len(errors)} errors:\n" + "\n".join(errors[:80])
+
+
+def _saved_pages(client, paths: list[str], tmp_path: Path, prefix: str) -> list[Path]:
+    """Each page as the signed-in ``client`` sees it (every one must open), saved for the checker."""
+    files = []
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        files.append(_save(tmp_path, prefix + path, response.get_data(as_text=True)))
+    return files

@@ -61,3 +61,83 @@ def test_the_transition_list_names_who_may_fire_each_step(login_as):
     page = login_as("admin@atrium.example").get("/admin/transitions/").get_data(as_text=True)
     assert "Staff: Manage companies and applications" in page
     assert ">manage_companies<" not in page
+
+
+def raw_codes() -> set[str]:
+    """Every stored code that is not a word (``half_yearly``, ``read_only``, ``manage_users``, an audit
+    action): none may show as text on a page or in a mail."""
+    import enum
+    import importlib
+    import pkgutil
+
+    import models
+
+    codes = set()
+    for module in pkgutil.iter_modules(models.__path__):
+        for value in vars(importlib.import_module(f"models.{module.name}")).values():
+            if isinstance(value, type) and issubclass(value, enum.Enum) and value is not enum.Enum:
+                codes |= {str(member.value) for member in value if "_" in str(member.value)}
+    return codes | {action for action in recorded_actions() if "_" in action}
+
+
+def _codes_in(visible: str, codes: set[str]) -> set[str]:
+    visible = re.sub(r"<[^>]+>", " ", visible)  # markup kept as text for a script to use is not shown
+    words = set(re.findall(r"[a-z]+(?:[._][a-z]+)+", re.sub(r"\S+@\S+|https?://\S+", " ", visible)))
+    return words & codes
+
+
+def test_no_page_shows_a_raw_code(app, login_as):
+    from tests.browser_tests.test_layout_and_access import _back_office_pages, _portal_pages
+    from tests.helpers import text
+
+    codes = raw_codes()
+    assert {"half_yearly", "billing_read_only", "manage_users", "user.budget_changed"} <= codes
+    found = {}
+    for email, pages in (("anna.admin@acme.example", _portal_pages(app)),
+                         ("admin@atrium.example", _back_office_pages(app))):
+        client = login_as(email)
+        for path in pages:
+            html = re.sub(r'<div [^>]*class="d-none"[^>]*>.*?</div>', " ", client.get(path).get_data(as_text=True))
+            if shown := _codes_in(text(html), codes):  # (data kept hidden for scripts is not shown)
+                found[path] = shown
+    assert not found, found
+
+
+def test_a_budget_period_reads_the_same_in_the_portal_the_back_office_and_mail(app, login_as):
+    from decimal import Decimal
+
+    from models.members import set_budget
+    from tests import factories as f
+    from tests.helpers import outbox, text
+
+    with app.app_context():
+        ben = f.user("ben.buyer@acme.example")
+        set_budget(ben, actor=f.actor("anna.admin@acme.example"), budget_amount=Decimal("900"),
+                   budget_period="half_yearly", order_spend_limit=None)
+        db_commit()
+        ben_id = ben.id
+        mail = outbox("ben.buyer@acme.example", "account_changed")[-1]
+        assert "half-yearly" in mail.body_text and not _codes_in(mail.body_text, raw_codes())
+    portal = text(login_as("anna.admin@acme.example").get("/account/users?q=ben.buyer"))
+    assert "900,00 € half-yearly" in portal
+    back_office = text(login_as("admin@atrium.example").get(f"/admin/company_users/details/?id={ben_id}"))
+    assert "half-yearly" in back_office
+    audit = text(login_as("anna.admin@acme.example").get("/account/audit"))
+    assert "half-yearly" in audit and "half_yearly" not in portal + back_office + audit
+
+
+def test_no_mail_shows_a_raw_code(app):
+    from tests.helpers import outbox
+
+    codes = raw_codes()
+    with app.app_context():
+        messages = outbox()
+        assert len({m.template for m in messages}) >= 5
+        found = {m.template: shown for m in messages if (shown := _codes_in(m.subject + " " + m.body_text, codes))}
+    assert not found, found
+
+
+def db_commit() -> None:
+    from extensions import db
+
+    db.session.commit()

@@ -101,6 +101,6 @@ def _features(acme, shops) -> None:
     ivan = register_organisation(shops["atrium-de"], {
         "company_name": "Initech", "first_name": "Ivan", "last_name": "Initech",
         "email": "ivan@initech.example", "password": PASSWORD, "confirm": PASSWORD,
-        "attributes": {"CUSTOMER_PHONE": "+49 89 555 10"},
+        "phone": "+49 89 555 10",
     })
     ivan.confirmation_pending = False  # Ivan opened the link in his mail; staff have yet to approve
