@@ -72,8 +72,9 @@ test-services: install chromium tools services  ## the same suite on PostgreSQL 
 	dropdb -h $(PG_HOST) -U postgres --if-exists $$db; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
-bench: install  ## time the busiest list pages on a company with 500 users (SQL statements per request too)
-	$(PY) bench/pages.py $(BENCH_ARGS)
+PROFILE ?= S
+bench: install  ## every page and bulk operation: median, p95, SQL and ratio to the floor (PROFILE=S|M|L, BENCH_DATABASE_URL)
+	BENCH_DATABASE_URL="$(BENCH_DATABASE_URL)" $(PY) bench/pages.py --profile $(PROFILE) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache tools/node_modules

@@ -1,5 +1,8 @@
-"""Command-line commands: ``flask seed-demo``, ``flask create-staff``, ``flask serve``, ``flask worker``."""
+"""Command-line commands: ``flask seed-demo``, ``flask seed-profile``, ``flask create-staff``, ``flask serve``,
+``flask worker``."""
 from __future__ import annotations
+
+import time
 
 import click
 from flask import Blueprint, current_app
@@ -30,6 +33,26 @@ def seed_demo_command():
     db.session.commit()
     dispatch_ready()
     click.echo("Demo data created." if created else "Demo data already present.")
+
+
+@bp.cli.command("seed-profile")
+@click.argument("size", type=click.Choice(["S", "M", "L"], case_sensitive=False), metavar="S|M|L")
+def seed_profile_command(size):
+    """Add a benchmark data profile (S, M or L, each ten times the one before) to the demo data.
+
+    A database holds one profile: run again, it refuses and adds nothing.
+    """
+    from profiles import ProfileError, seed_profile
+
+    started = time.perf_counter()
+    upgrade_database()  # an empty database becomes a profile in one command
+    try:
+        report = seed_profile(size)
+    except ProfileError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    dispatch_ready()
+    click.echo(f"{report}\nDone in {time.perf_counter() - started:.1f} seconds.")
 
 
 @bp.cli.command("create-staff")

@@ -1,0 +1,472 @@
+"""Data profiles for benchmarks: ``flask seed-profile S|M|L``, added to the demo data.
+
+Each profile is ten times the one before (``SIZES``: rows added per table), and
+uneven as a real installation is: Acme Industrial (the demo company of
+anna.admin@acme.example) is the biggest company, its business units a tree four
+levels deep; three more have thousands of users at L, a few dozen have tens,
+most have one to ten. Everyone signs in with the demo password.
+
+Rows go in with Core ``insert()`` executemany in chunks, with ids counted here
+(foreign keys need no RETURNING) and one password hash for all users: L takes
+seconds where ORM objects and a hash per user would take an hour. To add a kind
+of row: a ``seed_<kind>(plan, count)`` function, a column in ``SIZES``, an entry
+in ``STEPS``. Seed while nobody else writes: ids continue from the largest one.
+"""
+from __future__ import annotations
+
+import random
+import re
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import func, insert, select, text
+
+from demo import DEMO_PASSWORD, seed_demo
+from extensions import db
+from models.applications import CompanyApplication
+from models.audit import AuditEvent
+from models.auth import hash_password
+from models.base import utcnow
+from models.companies import Address, BusinessUnit, Company
+from models.invitations import Invitation
+from models.shops import RegistrationMode, Shop, ShopAssignment
+from models.staff import StaffUser
+from models.users import CompanyUser, builtin_roles, user_roles
+from models.workflow_engine import get_workflow
+from models.workflows import WorkflowHistory
+from profiles.audit import seed_audit_events
+from profiles.words import (
+    BIG,
+    BUDGETS,
+    CITIES,
+    DEPARTMENTS,
+    FIRM_WORDS,
+    FIRST,
+    LAST,
+    LEGAL,
+    MEDIUM,
+    QUALIFIERS,
+    REGIONS,
+    SECTORS,
+    SITES,
+    SMALL,
+    STREETS,
+)
+
+ACME_ADMIN = "anna.admin@acme.example"
+CHUNK = 5_000  # rows per executemany: few round trips, flat memory
+
+#: rows each profile adds, per table
+SIZES = {
+    "S": {"companies": 20, "business_units": 60, "company_users": 200, "invitations": 200,
+          "company_applications": 50, "audit_events": 2_000},
+    "M": {"companies": 200, "business_units": 600, "company_users": 2_000, "invitations": 2_000,
+          "company_applications": 500, "audit_events": 20_000},
+    "L": {"companies": 2_000, "business_units": 6_000, "company_users": 20_000, "invitations": 20_000,
+          "company_applications": 5_000, "audit_events": 200_000},
+}
+#: the big companies: name, shop, percent of the profile's users, business units and audit events
+
+
+class ProfileError(Exception):
+    """A profile cannot be seeded here: an unknown size, or a profile already in the database."""
+
+
+class SeedReport(dict):
+    """Rows added per table; ``str()`` reads as a short report."""
+
+    def __init__(self, size: str, counts: dict[str, int]):
+        super().__init__(counts)
+        self.size = size
+
+    def __str__(self) -> str:
+        return "\n".join([f"Profile {self.size} added:", *(f"  {t:<22}{n:>9,}" for t, n in self.items())])
+
+
+@dataclass
+class Firm:
+    """A company the profile fills, with the ids and labels that later rows point at."""
+
+    id: int
+    name: str
+    domain: str
+    shop: Shop
+    created_at: datetime
+    weights: tuple[float, ...]  # shares of the users, business units and audit events
+    status: str = "active"
+    new: bool = True
+    admin: tuple[int, str] | None = None
+    root_unit: int | None = None
+    units: list[tuple[int, str]] = field(default_factory=list)
+    users: list[tuple[int, str]] = field(default_factory=list)
+    addresses: list[tuple[int, str]] = field(default_factory=list)
+    invitations: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def country(self) -> str:
+        return "US" if self.shop.currency == "USD" else "DE"
+
+
+@dataclass
+class Plan:
+    """What the steps share: sizes, a seeded random source (the same data each time), reference rows, firms."""
+
+    sizes: dict[str, int]
+    rng: random.Random
+    password_hash: str
+    shops: dict[str, Shop]
+    staff: dict[str, tuple[int, str]]
+    roles: dict[str, tuple[int, str]]
+    taken: set[str]  # every e-mail address in use
+    firms: list[Firm] = field(default_factory=list)
+    now: datetime = field(default_factory=utcnow)
+    counts: Counter = field(default_factory=Counter)
+    next_id: dict[str, int] = field(default_factory=dict)
+
+    def ids(self, table, count: int) -> range:
+        """``count`` fresh ids for ``table``, after the largest present."""
+        if table.name not in self.next_id:
+            self.next_id[table.name] = (db.session.scalar(select(func.max(table.c.id))) or 0) + 1
+        self.next_id[table.name] += count
+        return range(self.next_id[table.name] - count, self.next_id[table.name])
+
+    def insert(self, table, rows: list[dict]) -> None:
+        """Insert ``rows`` with executemany, ``CHUNK`` at a time, and count them."""
+        if rows:
+            self.counts[table.name] += len(rows)
+        for start in range(0, len(rows), CHUNK):
+            db.session.execute(insert(table), rows[start:start + CHUNK])
+
+    def ago(self, most_days: float, least_days: float = 0) -> datetime:
+        return self.now - timedelta(days=self.rng.uniform(least_days, most_days))
+
+    def person(self, domain: str) -> tuple[str, str, str]:
+        """First name, last name and a free address ``first.last@domain`` (numbered when taken)."""
+        first, last = self.rng.choice(FIRST), self.rng.choice(LAST)
+        local, number = f"{first}.{last}".lower(), 1
+        email = f"{local}@{domain}"
+        while email in self.taken:
+            number += 1
+            email = f"{local}{number}@{domain}"
+        self.taken.add(email)
+        return first, last, email
+
+
+def seed_profile(size: str) -> SeedReport:
+    """Add profile ``size`` (S, M or L) to the demo data, seeding the demo first if missing; flushes, the caller
+    commits. A database holds one profile: seeding again, any size, refuses with ``ProfileError`` and adds nothing."""
+    size = (size or "").upper()
+    if size not in SIZES:
+        raise ProfileError(f"Unknown profile {size!r}: choose one of {', '.join(SIZES)}.")
+    seed_demo()
+    _refuse_if_seeded()
+    plan = _plan(size)
+    for kind, step in STEPS:
+        step(plan, plan.sizes[kind])
+    _continue_sequences(plan)
+    db.session.expire_all()
+    return SeedReport(size, dict(plan.counts))
+
+
+def _refuse_if_seeded() -> None:
+    name = BIG[1][0]
+    found = db.session.scalar(select(Company.id).where(Company.name == name).execution_options(unscoped=True))
+    if found is not None:
+        users = db.session.scalar(select(func.count(CompanyUser.id)).where(CompanyUser.company_id == found))
+        raise ProfileError(f"This database already holds a data profile ({name} has {users} users); nothing was "
+                           "added. Seed a profile into a database that holds only the demo data.")
+
+
+def _plan(size: str) -> Plan:
+    """Reference rows, every address in use, and Acme as the first firm (its demo rows included)."""
+    anna = db.session.scalar(select(CompanyUser).where(CompanyUser.email == ACME_ADMIN))
+    if anna is None:
+        raise ProfileError(f"The demo account {ACME_ADMIN} is missing; profiles are built around its company.")
+    taken = {e for model in (CompanyUser, Invitation, CompanyApplication) for e in db.session.scalars(
+        select(model.email).execution_options(unscoped=True))}
+    plan = Plan(sizes=SIZES[size], rng=random.Random(f"atrium-profile-{size}"), taken=taken,
+                password_hash=hash_password(DEMO_PASSWORD), shops={s.code: s for s in db.session.scalars(select(Shop))},
+                staff={s.email: (s.id, f"{s.name} <{s.email}>") for s in db.session.scalars(select(StaffUser))},
+                roles={key: (role.id, role.name) for key, role in builtin_roles().items()})
+    acme = anna.company
+    acme_firm = Firm(acme.id, acme.name, ACME_ADMIN.split("@")[1], acme.shop, acme.created_at, tuple(BIG[0][2:]),
+                     status=acme.status, new=False, admin=(anna.id, str(anna)[:200]),
+                     units=[(u.id, u.name) for u in acme.business_units], users=[(u.id, str(u)) for u in acme.users],
+                     addresses=[(a.id, str(a)[:200]) for a in acme.addresses],
+                     invitations=[(i.id, str(i)) for i in db.session.scalars(
+                         select(Invitation).where(Invitation.company_id == acme.id))])
+    roots = sorted((u.name != "Headquarters", u.id) for u in acme.business_units if u.parent_id is None)
+    acme_firm.root_unit = roots[0][1] if roots else None
+    plan.firms.append(acme_firm)
+    return plan
+
+
+def _allocate(total: int, weights: list[float], minimum: list[int]) -> list[int]:
+    """``total`` split into whole numbers: ``minimum`` each, the rest in proportion to ``weights``."""
+    rest, weight = total - sum(minimum), sum(weights)
+    if rest < 0:
+        raise ProfileError(f"{total} rows cannot give {sum(minimum)} companies one each.")
+    quotas = [rest * w / weight for w in weights]
+    shares = [int(q) for q in quotas]
+    for i in sorted(range(len(quotas)), key=lambda i: shares[i] - quotas[i])[:rest - sum(shares)]:
+        shares[i] += 1  # the largest remainders round up
+    return [m + s for m, s in zip(minimum, shares)]
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def seed_companies(plan: Plan, count: int) -> None:
+    """New companies, three big, 2% medium, the rest small; each with a billing and some shipping addresses.
+    A few small ones are inactive, or registered and waiting for approval."""
+    rng, medium = plan.rng, max(1, round(count * 0.02))
+    sizes = [min(12.0, rng.paretovariate(1.5)) for _ in range(count - len(BIG) + 1 - medium)]
+    if not sizes:
+        raise ProfileError(f"A profile needs more than {count} companies.")
+    spread = [rng.uniform(0.5, 1.5) for _ in range(medium)]
+    tiers = [(name, shop, tuple(weights)) for name, shop, *weights in BIG[1:]]
+    tiers += [(None, None, tuple(w * s / total for w in MEDIUM)) for total in [sum(spread)] for s in spread]
+    tiers += [(None, None, tuple(w * s / total for w in SMALL)) for total in [sum(sizes)] for s in sizes]
+    domains = {email.split("@")[1] for email in plan.taken}
+    rows, addresses = [], []
+    for n, (company_id, (name, shop, weights)) in enumerate(zip(plan.ids(Company.__table__, count), tiers)):
+        firm = _new_firm(plan, company_id, name, shop, weights, domains)
+        small, roll = n >= len(BIG) - 1 + medium, rng.random()
+        firm.status = "active" if not small or roll > 0.05 else "pending" if roll < 0.02 else "inactive"
+        plan.firms.append(firm)
+        approval = rng.random() < 0.2
+        rows.append({"id": firm.id, "name": firm.name, "status": firm.status, "shop_id": firm.shop.id,
+                     "customer_group": rng.choice(["default"] * 6 + ["wholesale", "key_accounts", "public_sector"]),
+                     "vat_id": f"{firm.country}{rng.randrange(10**8, 10**9)}", "currency": firm.shop.currency,
+                     "require_approval": approval, "require_approval_over": Decimal(2500) if approval else None,
+                     "block_checkout": False, "block_checkout_over": None, "created_at": firm.created_at,
+                     "default_service_rep_id": plan.staff["agent@atrium.example"][0]})
+        addresses += _addresses(plan, firm, shipping=rng.choice([1, 1, 1, 2, 2, 3]) if small else 5)
+    plan.insert(Company.__table__, rows)
+    plan.insert(Address.__table__, addresses)
+
+
+def _new_firm(plan: Plan, company_id: int, name: str | None, shop_code: str | None, weights, domains) -> Firm:
+    """The named company, or one with a made-up name whose domain (``<slug>.example``) is still free."""
+    rng, base = plan.rng, name
+    shop = plan.shops[shop_code or rng.choices(["atrium-de", "atrium-us"], [6, 4])[0]]
+    while base is None or _slug(base) + ".example" in domains:
+        words = [rng.choice(FIRM_WORDS), rng.choice(QUALIFIERS), rng.choice(SECTORS)]
+        base = " ".join(words if rng.random() < 0.3 else words[::2])
+    domains.add(_slug(base) + ".example")
+    firm = Firm(company_id, name or base, _slug(base) + ".example", shop, plan.ago(1500, 120), weights)
+    firm.name = name or f"{base} {rng.choice(LEGAL[firm.country])}"
+    return firm
+
+
+def _addresses(plan: Plan, firm: Firm, shipping: int) -> list[dict]:
+    """The billing address and ``shipping`` shipping addresses; the first of each kind is the default."""
+    rows = []
+    for n, address_id in enumerate(plan.ids(Address.__table__, 1 + shipping)):
+        city, postal = plan.rng.choice(CITIES[firm.country])
+        kind, label = ("billing", firm.name) if n == 0 else ("shipping", f"{city} warehouse {n}")
+        line1 = f"{plan.rng.randint(1, 200)} {plan.rng.choice(STREETS)}"
+        rows.append({"id": address_id, "company_id": firm.id, "kind": kind, "label": label, "line1": line1,
+                     "line2": "", "postal_code": postal, "city": city, "country": firm.country, "is_default": n <= 1})
+        firm.addresses.append((address_id, ", ".join([label, line1, f"{postal} {city}", firm.country])[:200]))
+    return rows
+
+
+def unit_tree(count: int, taken=()) -> list[tuple[str, int | None]]:
+    """Names and parents (an index into the list; None: the company's root unit) of ``count`` units: regions,
+    their sites and the sites' departments, so a big company's tree is four levels deep; names not in ``taken``."""
+    side = round(count ** (1 / 3))
+    regions = min(len(REGIONS), side) if count >= 4 else 0  # a small company: sites under its headquarters
+    sites = min(count - regions, max(1, regions) * side) if regions else count
+    used, tree = {name.lower() for name in taken}, []
+    for i in range(count):
+        if i < regions:
+            name, parent = f"Region {REGIONS[i]}", None
+        elif i < regions + sites:
+            name, parent = SITES[(i - regions) % len(SITES)], (i % regions if regions else None)
+        else:
+            parent = regions + (i - regions - sites) % sites
+            name = f"{tree[parent][0]} {DEPARTMENTS[(i - regions - sites) // sites % len(DEPARTMENTS)]}"
+        unique, number = name, 1
+        while unique.lower() in used:
+            number += 1
+            unique = f"{name} {number}"
+        used.add(unique.lower())
+        tree.append((unique, parent))
+    return tree
+
+
+def seed_business_units(plan: Plan, count: int) -> None:
+    """A Headquarters for each new company (its main unit) and, below the root, the company's share as a tree."""
+    per_firm = _allocate(count, [f.weights[1] for f in plan.firms], [int(f.new) for f in plan.firms])
+    rows = []
+    for firm, n in zip(plan.firms, per_firm):
+        if firm.new:
+            [firm.root_unit] = plan.ids(BusinessUnit.__table__, 1)
+            rows.append({"id": firm.root_unit, "company_id": firm.id, "parent_id": None, "name": "Headquarters",
+                         "service_rep_id": plan.staff["agent@atrium.example"][0]})
+            firm.units.append((firm.root_unit, "Headquarters"))
+        tree = unit_tree(n - firm.new, [name for _, name in firm.units])
+        ids = plan.ids(BusinessUnit.__table__, len(tree))
+        for unit_id, (name, parent) in zip(ids, tree):
+            rows.append({"id": unit_id, "company_id": firm.id, "name": name, "service_rep_id": None,
+                         "parent_id": firm.root_unit if parent is None else ids[parent]})
+            firm.units.append((unit_id, name))
+    plan.insert(BusinessUnit.__table__, rows)
+
+
+def seed_users(plan: Plan, count: int) -> None:
+    """Users with the demo password, built-in roles, a business unit and an assignment in their company's shop
+    (waiting for approval in a pending company, and now and then elsewhere). A new company's first user is its
+    Account Admin."""
+    per_firm = _allocate(count, [f.weights[0] for f in plan.firms], [int(f.new) for f in plan.firms])
+    ids = iter(plan.ids(CompanyUser.__table__, count))
+    users, roles, assignments = [], [], []
+    for firm, n in zip(plan.firms, per_firm):
+        for i in range(n):
+            user = _user(plan, firm, next(ids), admin=firm.new and i == 0)
+            keys = ["buyer"] + [key for key, odds in (("account_admin", 0.05), ("approver", 0.12),
+                                                       ("cost_center_manager", 0.06)) if plan.rng.random() < odds]
+            if firm.admin[0] == user["id"] and "account_admin" not in keys:
+                keys.append("account_admin")
+            users.append(user)
+            roles += [{"user_id": user["id"], "role_id": plan.roles[key][0]} for key in keys]
+            enabled = firm.status != "pending" and (firm.admin[0] == user["id"] or plan.rng.random() > 0.03)
+            assignments.append({"user_id": user["id"], "shop_id": firm.shop.id, "changed_at": user["created_at"],
+                                "state": "enabled" if enabled else "disabled"})
+    plan.insert(CompanyUser.__table__, users)
+    plan.insert(user_roles, roles)
+    plan.insert(ShopAssignment.__table__, assignments)
+
+
+def _user(plan: Plan, firm: Firm, user_id: int, admin: bool) -> dict:
+    rng = plan.rng
+    first, last, email = plan.person(firm.domain)
+    budget, period = rng.choice(BUDGETS) if rng.random() < 0.3 else (None, None)
+    firm.users.append((user_id, f"{first} {last} <{email}>"[:200]))
+    if admin:
+        firm.admin = firm.users[-1]
+    return {"id": user_id, "email": email, "password_hash": plan.password_hash, "first_name": first,
+            "last_name": last, "phone": f"+{1 if firm.country == 'US' else 49} {rng.randint(200, 999)} 555 "
+            f"{rng.randint(1000, 9999)}", "company_id": firm.id, "customer_type": "b2b",
+            "business_unit_id": firm.root_unit if admin else rng.choice(firm.units)[0],
+            "active": admin or rng.random() > 0.04, "confirmation_pending": False, "session_version": 1,
+            "currency": firm.shop.currency, "budget_amount": budget, "budget_period": period,
+            "order_spend_limit": rng.choice([Decimal(500), Decimal(2500)]) if rng.random() < 0.2 else None,
+            "created_at": firm.created_at + (plan.now - firm.created_at) * rng.random(),
+            "last_login_at": plan.ago(60) if rng.random() < 0.75 else None}
+
+
+def seed_invitations(plan: Plan, count: int) -> None:
+    """Pending invitations to new addresses at each active company's domain, sent by its admin in the last ten
+    days; some have expired unanswered. Nobody holds their links: each token hash is random."""
+    per_firm = _allocate(count, [f.weights[0] * (f.status == "active") for f in plan.firms], [0] * len(plan.firms))
+    days, ids, rows = current_app.config.get("INVITATION_DAYS", 7), iter(plan.ids(Invitation.__table__, count)), []
+    for firm, n in zip(plan.firms, per_firm):
+        for _ in range(n):
+            invitation_id, (_, _, email), sent = next(ids), plan.person(firm.domain), plan.ago(10)
+            role = plan.rng.choices(["buyer", "approver", "account_admin"], [85, 10, 5])[0]
+            rows.append({"id": invitation_id, "company_id": firm.id, "email": email, "role_id": plan.roles[role][0],
+                         "token_hash": secrets.token_hex(32), "state": "pending", "invited_by": firm.admin[1],
+                         "created_at": sent, "expires_at": sent + timedelta(days=days), "accepted_at": None,
+                         "user_id": None})
+            firm.invitations.append((invitation_id, f"Invitation for {email}"))
+    plan.insert(Invitation.__table__, rows)
+
+
+def seed_applications(plan: Plan, count: int) -> None:
+    """Applications in the shops that take them, in every state of their workflow: the accepted ones made new
+    companies there (their contact is the admin), the open ones hold addresses nobody else uses. Each has the
+    audit events and history rows that the workflow engine would have written."""
+    workflow = get_workflow("company_application")
+    sub_shops = [s for s in plan.shops.values() if s.parent_id]
+    shops = [s for s in sub_shops if s.registration_mode == RegistrationMode.APPLICATION.value] or sub_shops
+    made = [f for f in plan.firms if f.new and f.shop in shops]
+    accepted = min(round(count * 0.35), len(made))  # no more than the companies that could have applied
+    states = ["accepted"] * accepted + ["new"] * round((count - accepted) * 25 / 65)
+    states += ["on_hold"] * round((count - accepted) * 10 / 65)
+    states += ["rejected"] * (count - len(states))
+    rows, events, history = [], [], []
+    for application_id, state in zip(plan.ids(CompanyApplication.__table__, count), states):
+        firm = made.pop() if state == "accepted" else None
+        rows.append(_application(plan, application_id, state, firm, plan.rng.choice(shops), workflow.id))
+        events += _application_events(plan, workflow, rows[-1], firm, history)
+    plan.insert(CompanyApplication.__table__, rows)
+    for event_id, event in zip(plan.ids(AuditEvent.__table__, len(events)), events):
+        event["id"] = event_id
+    plan.insert(AuditEvent.__table__, events)
+    for move in history:
+        move["audit_event_id"] = move.pop("audit_event")["id"]
+    plan.insert(WorkflowHistory.__table__, history)
+
+
+def _application(plan: Plan, application_id: int, state: str, firm: Firm | None, shop: Shop, workflow_id) -> dict:
+    rng = plan.rng
+    if firm is not None:
+        shop, name, created = firm.shop, firm.name, firm.created_at - timedelta(days=rng.uniform(1, 10))
+        person, email = firm.admin[1].rstrip(">").split(" <")
+        first, last = person.split(" ", 1)
+    else:
+        words = f"{rng.choice(FIRM_WORDS)} {rng.choice(SECTORS)}"
+        name, created = f"{words} {rng.choice(LEGAL['US'])}", plan.ago(365)
+        first, last, email = plan.person(f"{_slug(words)}.example")
+    country = "US" if shop.currency == "USD" else "DE"
+    city, postal = rng.choice(CITIES[country])
+    return {"id": application_id, "workflow_id": workflow_id, "state": state, "shop_id": shop.id,
+            "company_name": name, "vat_id": f"{country}{rng.randrange(10**8, 10**9)}", "first_name": first,
+            "last_name": last, "email": email, "open_email": email if state in ("new", "on_hold") else None,
+            "phone": f"+1 555 {rng.randint(1000, 9999)}", "line1": f"{rng.randint(1, 200)} {rng.choice(STREETS)}",
+            "line2": "", "postal_code": postal, "city": city, "country": country,
+            "company_id": firm.id if firm else None, "created_at": created}
+
+
+def _application_events(plan: Plan, workflow, row: dict, firm: Firm | None, history: list) -> list[dict]:
+    """The audit events of one application, oldest first; its history row goes to ``history``."""
+    about = {"target_type": "CompanyApplication", "target_id": row["id"], "company_id": None,
+             "target_label": f"{row['company_name']} ({row['first_name']} {row['last_name']})"[:200]}
+    visitor = {"actor_kind": "visitor", "actor_id": None, "actor_label": "Visitor", "on_behalf_of_id": None,
+               "on_behalf_of_label": ""}
+    events = [dict(about, **visitor, at=row["created_at"], action="application.submitted", details={})]
+    if row["state"] == "new":
+        return events
+    staff = dict(visitor, actor_kind="staff", **dict(zip(("actor_id", "actor_label"),
+                                                         plan.staff["admin@atrium.example"])))
+    move = next(t for t in workflow.transitions if t.from_state.key == "new" and t.to_state.key == row["state"])
+    reasons = [r.label for r in workflow.reasons if r.fits(move)] if move.requires_reason else []
+    reason = plan.rng.choice(reasons) if reasons else ""
+    at = firm.created_at if firm else row["created_at"] + timedelta(days=plan.rng.uniform(0.1, 14))
+    events.append(dict(about, **staff, at=at, action="workflow.moved", details={
+        "workflow": workflow.name, "step": move.label, "before": move.from_state.label,
+        "after": move.to_state.label, "reason": reason}))
+    history.append({"workflow_id": workflow.id, "subject_type": "company_application", "subject_id": row["id"],
+                    "transition_key": move.key, "from_state": "new", "to_state": row["state"], "reason": reason,
+                    "comment": "", "at": at, "audit_event": events[-1]})
+    if firm is not None:  # the accept step's side effect
+        events.append(dict(staff, at=at, company_id=firm.id, action="company.created", target_type="Company",
+                           target_id=firm.id, target_label=firm.name[:200], details={"application": row["id"]}))
+    return events
+
+
+def _continue_sequences(plan: Plan) -> None:
+    """On PostgreSQL, move each id sequence past the ids given here, so the next ORM insert gets a free one."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for table in plan.next_id:
+        db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM "
+                                f"{table}))"))
+
+
+#: what a profile adds, in order (later rows point at earlier ones); a step adds ``SIZES[size][kind]`` rows
+STEPS = [
+    ("companies", seed_companies),
+    ("business_units", seed_business_units),
+    ("company_users", seed_users),
+    ("invitations", seed_invitations),
+    ("company_applications", seed_applications),
+    ("audit_events", seed_audit_events),
+]

@@ -1,0 +1,52 @@
+"""The names, places and mixes a data profile draws from (profiles/__init__.py)."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+BIG = [("Acme Industrial", None, 16.5, 5.0, 35.0),  # the demo company: always the biggest
+       ("Northwind Traders", "atrium-us", 13.0, 3.5, 10.0), ("Contoso Manufacturing", "atrium-us", 12.0, 3.5, 10.0),
+       ("Fabrikam Systems", "atrium-de", 11.5, 3.5, 10.0)]
+MEDIUM = (8.0, 5.0, 10.0)  # shared by 2% of the new companies
+SMALL = (39.0, 79.5, 25.0)  # shared by the rest, each by a random size
+
+FIRST = ("Anna Ben Clara David Elena Felix Greta Hugo Ines Jonas Karin Lukas Marta Noah Olga Paul Rosa Simon Tara "
+         "Uwe Vera Xenia Yusuf Zoe Aiko Bruno Chloe Diego Emma Farah Hana Ivan Jana Kofi Lea Mateo Nina Omar Pia "
+         "Rafael Sofia Tomas Ulla Viktor Wanda Yara Amir Bianca Carlos Dana Erik Fiona Goran Helga Julia Kenji").split()
+LAST = ("Schmidt Meyer Weber Fischer Wagner Becker Hoffmann Koch Richter Klein Wolf Neumann Schwarz Braun Zimmer "
+        "Lange Krause Smith Johnson Brown Miller Davis Garcia Wilson Moore Taylor Clark Lewis Walker Young King "
+        "Wright Scott Green Baker Adams Nelson Hill Rossi Russo Ferrari Bianchi Dubois Laurent Moreau Jansen Visser "
+        "Novak Horvat Kowalski Nowak Silva Santos Costa Tanaka Sato Kim Lee Park Chen Wang Singh Patel Khan Ali "
+        "Hansen Larsen Berg Lund Virtanen").split()
+FIRM_WORDS = ("Alder Amber Apex Arrow Aspen Atlas Beacon Birch Boreal Bright Cedar Cobalt Coral Crest Delta Echo Ember "
+              "Falcon Fjord Granite Harbor Helix Iron Juniper Keystone Lakeside Linden Maple Meridian Nordic Oak "
+              "Orion Pioneer Quarry Redwood Ridge River Sable Summit Terra Tidal Vanguard Vertex Willow").split()
+QUALIFIERS = "Precision United Global Industrial Advanced Northern Coastal Alpine Continental".split()
+SECTORS = ("Logistics Tooling Foods Systems Components Engineering Supply Metals Plastics Textiles Pharma Energy "
+           "Robotics Packaging Hydraulics Electrics Optics Chemicals Timber Freight Medical Labs Motors Fasteners "
+           "Ceramics Print Agro Marine Aero Controls").split()
+LEGAL = {"DE": ["GmbH", "AG", "GmbH & Co. KG"], "US": ["Inc.", "LLC", "Corp."]}
+CITIES = {"DE": [("Berlin", "10115"), ("Hamburg", "20095"), ("Munich", "80331"), ("Cologne", "50667"),
+                 ("Frankfurt", "60311"), ("Stuttgart", "70173"), ("Leipzig", "04109"), ("Dresden", "01067")],
+          "US": [("Chicago", "60601"), ("Houston", "77002"), ("Denver", "80202"), ("Seattle", "98101"),
+                 ("Atlanta", "30303"), ("Boston", "02108"), ("Austin", "78701"), ("Detroit", "48226")]}
+STREETS = "Harbour Road|Mill Lane|Station Street|Park Avenue|Canal Street|Market Square|Industrial Way".split("|")
+REGIONS = "North South East West Central Europe Americas Asia-Pacific".split()
+SITES = ("Lyon Turin Porto Ghent Gdansk Brno Malmo Tampere Leeds Cork Bilbao Graz Basel Lille Bremen Aarhus Utrecht "
+         "Toledo Dayton Tulsa Reno Boise Fresno Omaha Akron Laredo Tacoma Mobile Madison Spokane").split()
+DEPARTMENTS = "Maintenance Purchasing Logistics Engineering Quality Finance IT Facilities Production Safety".split()
+BUDGETS = [(Decimal(1000), "monthly"), (Decimal(5000), "quarterly"), (Decimal(20000), "yearly")]
+
+#: audit actions that templates/shared/audit.html describes: what each is about, how often it happens
+AUDIT_MIX = {
+    "user.created": ("user", 16), "user.roles_changed": ("user", 8), "user.budget_changed": ("user", 6),
+    "user.business_unit_changed": ("user", 6), "user.profile_updated": ("user", 8), "user.activated": ("user", 2),
+    "user.deactivated": ("user", 2), "account.password_changed": ("user", 8), "shop.assigned": ("user", 8),
+    "shop.enabled": ("user", 3), "shop.disabled": ("user", 1), "invitation.sent": ("invitation", 12),
+    "invitation.resent": ("invitation", 3), "invitation.revoked": ("invitation", 2),
+    "invitation.accepted": ("user", 4), "company.updated": ("company", 2), "business_unit.added": ("unit", 3),
+    "business_unit.updated": ("unit", 1), "address.added": ("address", 2), "address.updated": ("address", 1),
+}
+TARGET_TYPES = {"user": "CompanyUser", "invitation": "Invitation", "company": "Company", "unit": "BusinessUnit",
+                "address": "Address"}
+BY_THEMSELVES = {"account.password_changed", "user.profile_updated", "invitation.accepted"}
+BY_STAFF = {"shop.enabled", "shop.disabled", "company.updated"}
