@@ -147,6 +147,15 @@ class StaffModelView(ModelView):
                 operation(row)
             flash(done_message % len(rows), "success")
 
+    def run_bulk(self, ids, operation, done, *options) -> None:
+        """Apply a set-based model operation to the selected rows (loaded with ``options``), all or nothing;
+        ``done(n)`` says what changed, given how many did."""
+        rows = db.session.scalars(
+            db.select(self.model).where(self.model.id.in_(posted_ids(ids))).options(*options)).all()
+        with attempt():
+            changed = operation(rows)
+            flash(done(changed), "success" if changed else "info")
+
     def save_through(self, form, model, operation) -> bool:
         """Edit form save through the model ``operation``; a refusal is flashed and nothing is saved."""
         with attempt():

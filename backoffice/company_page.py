@@ -29,11 +29,13 @@ from models.companies import (
     CompanyStatus,
     account_admins,
     delete_business_unit,
+    descendant_ids,
     save_business_unit,
     set_checkout_rules,
     set_company_status,
     set_default_service_rep,
     set_unit_service_rep,
+    unit_tree,
 )
 from models.invitations import (
     LIST_MAX_BYTES,
@@ -49,7 +51,7 @@ from models.members import grantable_roles
 from models.shops import AddressBookMode, Shop, ShopAssignment
 from models.staff import StaffUser
 from models.users import CompanyUser
-from security import current_actor
+from security import current_actor, page_of, paginate
 
 AUDIT_ENTRIES = 10
 MEMBERS_SHOWN = 25
@@ -60,21 +62,28 @@ CHECKOUT_AMOUNTS = (("require_approval_over", "The approval threshold"),
 ADDRESS_INPUTS = ("kind", "label", "line1", "line2", "postal_code", "city", "country", "is_default")
 
 
+UNITS_SHOWN = 25
+ADDRESSES_SHOWN = 24  # a grid of two or three columns
+
 # What the company page shows of the company itself, loaded with it: shop and its settings and the
-# representative in one statement, units (with their representatives) and addresses in one each.
+# representative in one statement, units (with their representatives, for the tree) in one more. Addresses
+# are paged by a query of their own.
 COMPANY_PAGE_LOADS = (
     joinedload(Company.shop).joinedload(Shop.customer_settings),
     joinedload(Company.default_service_rep),
     selectinload(Company.business_units).joinedload(BusinessUnit.service_rep),
-    selectinload(Company.addresses),
 )
 
 
 
 def members(company_id: int) -> tuple[list[CompanyUser], int, int]:
-    """The first members by name (with what the table shows), and how many there are, active or not."""
-    shown = db.session.scalars(
-        select(CompanyUser).where(CompanyUser.company_id == company_id)
+    """The first members by name (with what the table shows), and how many there are, active or not: one
+    statement, the counts riding along."""
+    of_company = CompanyUser.company_id == company_id
+    total = select(func.count(CompanyUser.id)).where(of_company).scalar_subquery()
+    active = select(func.count(CompanyUser.id)).where(of_company, CompanyUser.active.is_(True)).scalar_subquery()
+    rows = db.session.execute(
+        select(CompanyUser, total, active).where(of_company)
         .order_by(CompanyUser.last_name, CompanyUser.first_name, CompanyUser.id).limit(MEMBERS_SHOWN)
         .options(
             joinedload(CompanyUser.roles),  # a member holds a few roles and a shop or two: one statement
@@ -82,11 +91,7 @@ def members(company_id: int) -> tuple[list[CompanyUser], int, int]:
             joinedload(CompanyUser.shop_assignments).joinedload(ShopAssignment.shop),
         )
     ).unique().all()
-    total, active = db.session.execute(
-        select(func.count(CompanyUser.id), func.count(CompanyUser.id).filter(CompanyUser.active.is_(True)))
-        .where(CompanyUser.company_id == company_id)
-    ).one()
-    return shown, total, active
+    return [row[0] for row in rows], (rows[0][1] if rows else 0), (rows[0][2] if rows else 0)
 
 
 def company_page_context(company: Company, actor) -> dict:
@@ -94,7 +99,6 @@ def company_page_context(company: Company, actor) -> dict:
     mode = address_book_mode(company)
     shown, total, active = members(company.id)
     invitations, invitation_count = pending_invitations(company.id)
-    billing = [a for a in company.addresses if a.kind == "billing"]
     return {
         "company": company,
         "contacts": account_admins(company.id),
@@ -102,7 +106,9 @@ def company_page_context(company: Company, actor) -> dict:
         "member_count": total,
         "active_count": active,
         "members_url": url_for("company_users.index_view", flt0_company_id_equals=company.id),
-        "billing": next((a for a in billing if a.is_default), billing[0] if billing else None),
+        "billing": billing_address(company.id),
+        "addresses": paginate(select(Address).where(Address.company_id == company.id).order_by(Address.id),
+                                     ADDRESSES_SHOWN, "addresses_page"),
         "invitations": invitations,
         "invitation_count": invitation_count,
         "audit_entries": last_audit_entries(company.id),
@@ -110,12 +116,33 @@ def company_page_context(company: Company, actor) -> dict:
             select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.name)
         ).all(),
         "roles": grantable_roles(company, actor=actor),
-        "units_by_id": {u.id: u for u in company.business_units},
+        **unit_section(company),
         "address_mode": mode,
         "shared_addresses": company.shop.shared_addresses if mode is AddressBookMode.SHARED else [],
         "format_address": lambda a: format_address(a, company.shop.address_format),
         "statuses": CompanyStatus,
         "audit_url": url_for("audit.index_view", flt0_company_id_equals=company.id),
+    }
+
+
+def billing_address(company_id: int) -> Address | None:
+    """The company's default billing address, else its first one."""
+    return db.session.scalar(
+        select(Address).where(Address.company_id == company_id, Address.kind == "billing")
+        .order_by(Address.is_default.desc(), Address.id).limit(1)
+    )
+
+
+def unit_section(company: Company) -> dict:
+    """One page of the unit tree, and the unit whose edit form is open (``?unit=``), if it is the company's."""
+    units, tree = company.business_units, unit_tree(company.business_units)
+    chosen = request.args.get("unit", type=int)
+    editing = next((u for u in units if u.id == chosen), None)
+    return {
+        "units": page_of(tree, UNITS_SHOWN, "units_page"),
+        "unit_choices": tree,  # the one "Part of" select of the add form, and of the open edit form
+        "editing_unit": editing,
+        "blocked_units": descendant_ids(units, editing.id) | {editing.id} if editing else set(),
     }
 
 

@@ -34,6 +34,7 @@ from models.shops import (
     ShopAssignment,
     assign_shop,
     set_assignment_state,
+    set_assignment_states,
 )
 from models.users import PERIOD_LABELS, CompanyUser
 from security import current_actor
@@ -181,7 +182,7 @@ def bulk_shop_state(ids, enabled: bool, actor) -> None:
     ).all()
     verb = "enabled" if enabled else "disabled"
     with attempt():
-        changed = sum(set_assignment_state(a, enabled, actor=actor) for u in users for a in u.shop_assignments)
+        changed = set_assignment_states([a for u in users for a in u.shop_assignments], enabled, actor=actor)
         if changed:
             flash(f"{changed} shop assignment(s) {verb}; each customer was told by mail.", "success")
         else:

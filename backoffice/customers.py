@@ -40,7 +40,7 @@ from models.attributes import AttributeDefinition, AttributeValue
 from models.members import (
     delete_user,
     set_customer_type,
-    set_user_active,
+    set_users_active,
     update_profile,
 )
 from models.permissions import StaffPerm
@@ -104,6 +104,12 @@ def _company_link(view, context, model, name):
 def _badge(status: tuple[str, str]) -> str:
     label, tone = status
     return f'<span class="badge badge-{tone}">{escape(label)}</span>'
+
+
+def _done(verb: str, state: str):
+    """The message of a bulk (de)activation, given how many users changed."""
+    return lambda n: (f"{n} user{'' if n == 1 else 's'} {verb}." if n
+                      else f"Nothing to change: the selected users were already {state}.")
 
 
 def _shops(view, context, model, name):
@@ -179,12 +185,14 @@ class CompanyUserView(CustomerEditorActions, LiveFilterOptions, StaffModelView):
     @action("activate", "Activate", "Activate the selected users?")
     def action_activate(self, ids):
         actor = current_actor()
-        self.run_operation(ids, lambda u: set_user_active(u, True, actor=actor), "%d users activated.")
+        self.run_bulk(ids, lambda users: set_users_active(users, True, actor=actor), _done("activated", "active"),
+                      selectinload(CompanyUser.roles))
 
     @action("deactivate", "Deactivate", "Deactivate the selected users? They are signed out at once.")
     def action_deactivate(self, ids):
         actor = current_actor()
-        self.run_operation(ids, lambda u: set_user_active(u, False, actor=actor), "%d users deactivated.")
+        self.run_bulk(ids, lambda users: set_users_active(users, False, actor=actor),
+                      _done("deactivated", "inactive"), selectinload(CompanyUser.roles))
 
     @action("enable_shops", "Enable shop access",
             "Enable the shop assignments of the selected customers? Each customer gets an activation mail.")

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 
 from extensions import db
+from security import ListPage
 
 PORTAL_USER = "anna.admin@acme.example"
 STAFF_USER = "admin@atrium.example"
@@ -49,10 +49,10 @@ def company_id() -> int:
 
 def record_models() -> dict:
     """Route arguments that name a record, and its model."""
-    from models.companies import Address
+    from models.companies import Address, BusinessUnit
     from models.users import CompanyUser, Role
 
-    return {"user_id": CompanyUser, "address_id": Address, "role_id": Role}
+    return {"user_id": CompanyUser, "address_id": Address, "role_id": Role, "unit_id": BusinessUnit}
 
 
 def company_record(model, acme: int, *, not_email: str = "") -> int | None:
@@ -153,8 +153,8 @@ def derived_pages(page: Page, context: dict, search: str) -> list[Page]:
 
 
 def _last_page(context: dict) -> int | None:
-    """Flask-SQLAlchemy pages count from 1, Flask-Admin's from 0; None when there is only one."""
-    pagers = [value for value in context.values() if isinstance(value, Pagination)]
+    """Portal pages count from 1, Flask-Admin's from 0; None when there is only one."""
+    pagers = [value for value in context.values() if isinstance(value, ListPage)]
     if pagers and pagers[0].pages > 1:
         return pagers[0].pages
     if (context.get("num_pages") or 0) > 1:
@@ -164,5 +164,5 @@ def _last_page(context: dict) -> int | None:
 
 def rows_shown(context: dict) -> int | None:
     """How many rows the list holds in all, when the template was told."""
-    pagers = [value for value in context.values() if isinstance(value, Pagination)]
+    pagers = [value for value in context.values() if isinstance(value, ListPage)]
     return pagers[0].total if pagers else context.get("count")

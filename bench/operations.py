@@ -112,28 +112,27 @@ def _customers(_world: World, rows: int) -> list[int]:
 
 
 def _set_active(active: bool) -> Callable[[World, list[int]], int]:
-    """The back office's bulk (de)activation: rows by id, then the operation for each."""
+    """The back office's bulk (de)activation: rows by id with their roles, then one set-based operation."""
     def run(world: World, ids: list[int]) -> int:
-        from models.members import set_user_active
+        from models.members import set_users_active
         from models.users import CompanyUser
 
-        users = db.session.scalars(select(CompanyUser).where(CompanyUser.id.in_(ids))).all()
-        for user in users:
-            set_user_active(user, active, actor=world.staff)
+        users = db.session.scalars(select(CompanyUser).where(CompanyUser.id.in_(ids))
+                                   .options(selectinload(CompanyUser.roles))).all()
+        set_users_active(users, active, actor=world.staff)
         return len(users)
     return run
 
 
 def _set_shop_access(enabled: bool) -> Callable[[World, list[int]], int]:
-    """The back office's bulk shop access: users with their assignments, then the operation for each."""
+    """The back office's bulk shop access: users with their assignments, then one set-based operation."""
     def run(world: World, ids: list[int]) -> int:
-        from models.shops import ShopAssignment, set_assignment_state
+        from models.shops import ShopAssignment, set_assignment_states
         from models.users import CompanyUser
 
         users = db.session.scalars(select(CompanyUser).where(CompanyUser.id.in_(ids)).options(
             selectinload(CompanyUser.shop_assignments).joinedload(ShopAssignment.shop))).all()
-        for assignment in [a for user in users for a in user.shop_assignments]:
-            set_assignment_state(assignment, enabled, actor=world.staff)
+        set_assignment_states([a for user in users for a in user.shop_assignments], enabled, actor=world.staff)
         return len(users)
     return run
 
@@ -152,11 +151,11 @@ OPERATIONS: list[Operation] = [
     Operation("deliver 1,000 invitation mails (job)", ("jobs.mail.deliver_mails", "jobs.runner.run_follow_up"),
               1000, _invited_list, _deliver_invitations),
     Operation("re-send 1,000 stranded mails (periodic job)", ("jobs.mail.resend_pending_mail",
-                                                               "jobs.mail.deliver_mail"),
+                                                               "jobs.mail.deliver_mails"),
               1000, _stranded_mail, _resend_pending),
-    Operation("deactivate 100 customers (back office action)", ("models.members.set_user_active",), 100,
+    Operation("deactivate 100 customers (back office action)", ("models.members.set_users_active",), 100,
               _customers, _set_active(False), _then_deliver(_set_active(True))),
-    Operation("disable shop access of 100 customers (back office action)", ("models.shops.set_assignment_state",),
+    Operation("disable shop access of 100 customers (back office action)", ("models.shops.set_assignment_states",),
               100, _customers, _set_shop_access(False), _then_deliver(_set_shop_access(True))),
 ]
 

@@ -13,7 +13,7 @@ from extensions import db, mail
 from jobs.queue import enqueue, with_app_context
 from jobs.runner import job
 from models.base import utcnow
-from models.mail import MailState, OutboxMessage
+from models.mail import DELIVERY_BATCH, MailState, OutboxMessage
 
 MAX_ATTEMPTS = 8
 REFUSALS = (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused)  # the server answered "not this one, now"
@@ -88,7 +88,7 @@ def deliver_mails(message_ids: list[int]) -> int:
 
 @with_app_context
 def deliver_mail(message_id: int) -> str:
-    """Send one outbox message, once (the periodic re-send uses it)."""
+    """Send one outbox message, once (a worker asked for that one message)."""
     return _deliver_one(message_id)
 
 
@@ -136,7 +136,8 @@ def _give_up(message: OutboxMessage, reason: str) -> str:
 
 @with_app_context
 def resend_pending_mail(older_than_minutes: int = 2) -> int:
-    """Queue delivery again for mail still pending (Redis or SMTP was down)."""
+    """Queue delivery again for mail still pending (Redis or SMTP was down), in batches of
+    ``DELIVERY_BATCH`` as the transactions that wrote it asked for: one job and one SMTP connection each."""
     cutoff = utcnow() - timedelta(minutes=older_than_minutes)
     ids = db.session.scalars(
         select(OutboxMessage.id).where(
@@ -144,6 +145,6 @@ def resend_pending_mail(older_than_minutes: int = 2) -> int:
         )
     ).all()
     db.session.rollback()
-    for message_id in ids:
-        enqueue("emails", "jobs.mail.deliver_mail", message_id)
+    for start in range(0, len(ids), DELIVERY_BATCH):
+        enqueue("emails", "jobs.mail.deliver_mails", list(ids[start:start + DELIVERY_BATCH]))
     return len(ids)

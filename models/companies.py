@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
 
@@ -165,8 +166,13 @@ def lock_company(company_id: int) -> None:
     On PostgreSQL a second caller waits here, then counts afresh; on SQLite
     every writing transaction already holds the database's write lock.
     """
-    db.session.execute(select(Company.id).where(Company.id == company_id).with_for_update()
-                       .execution_options(unscoped=True))
+    lock_companies([company_id])
+
+
+def lock_companies(company_ids) -> None:
+    """``lock_company`` for several companies in one statement, always in the same order (no deadlock)."""
+    db.session.execute(select(Company.id).where(Company.id.in_(sorted(set(company_ids)))).order_by(Company.id)
+                       .with_for_update().execution_options(unscoped=True))
 
 
 def account_admins(company_id: int) -> list[CompanyUser]:
@@ -260,6 +266,36 @@ def _is_below(candidate: BusinessUnit, unit: BusinessUnit) -> bool:
             return True
         node = node.parent
     return False
+
+
+def unit_tree(units) -> list[tuple]:
+    """The units in tree order with their depth: ``[(unit, depth), ...]``."""
+    children = defaultdict(list)
+    for unit in units:
+        children[unit.parent_id].append(unit)
+    ordered: list[tuple] = []
+
+    def walk(parent_id, depth):
+        for unit in sorted(children[parent_id], key=lambda u: u.name.lower()):
+            ordered.append((unit, depth))
+            walk(unit.id, depth + 1)
+
+    walk(None, 0)
+    return ordered
+
+
+def descendant_ids(units, unit_id: int) -> set[int]:
+    children = defaultdict(list)
+    for unit in units:
+        children[unit.parent_id].append(unit.id)
+    found, stack = set(), list(children[unit_id])
+    while stack:
+        current = stack.pop()
+        if current not in found:
+            found.add(current)
+            stack.extend(children[current])
+    return found
+
 
 
 @operation(Perm.MANAGE_COMPANY, staff=StaffPerm.MANAGE_COMPANIES, on="unit")

@@ -14,13 +14,13 @@ from sqlalchemy.orm import joinedload, selectinload
 from extensions import db
 from models.actors import Actor
 from models.attributes import mirror_own_fields
-from models.audit import record
+from models.audit import record, record_many
 from models.auth import issue_password_link, normalize_email
 from models.base import DomainError, NotPermitted, apply_changes, contains
-from models.companies import Company, lock_company
-from models.mail import queue_mail
+from models.companies import Company, lock_companies
+from models.mail import Mail, queue_mail, queue_mails
 from models.money import check_limit, format_money, plain
-from models.operations import operation
+from models.operations import operation, part_of_operation
 from models.permissions import BuiltinRole, Perm, StaffPerm
 from models.shops import CustomerType, add_shop_assignment
 from models.users import PERIOD_LABELS, BudgetPeriod, CompanyUser, Role, builtin_roles, user_roles
@@ -143,7 +143,7 @@ def assign_roles(user: CompanyUser, roles: list[Role], *, actor: Actor) -> None:
     if {r.id for r in new_roles} == {r.id for r in user.roles}:
         return
     if any(r.key == BuiltinRole.ACCOUNT_ADMIN.value for r in dropped):
-        _keep_an_admin_besides(user)
+        keep_an_admin_besides([user])
     before = [r.name for r in user.roles]
     user.roles = new_roles
     record(actor, "user.roles_changed", company_id=user.company_id, target=user,
@@ -206,18 +206,35 @@ def set_business_unit(user: CompanyUser, unit, *, actor: Actor) -> None:
 @operation(Perm.MANAGE_USERS, staff=StaffPerm.MANAGE_CUSTOMERS, on="user")
 def set_user_active(user: CompanyUser, active: bool, *, actor: Actor) -> None:
     """Activate or deactivate a company user; deactivation ends their live sessions."""
-    if user.active == active:
-        return
-    if not active and actor.is_user(user):
+    change_active([user], active, actor=actor)
+
+
+@operation(staff=StaffPerm.MANAGE_CUSTOMERS)
+def set_users_active(users: list[CompanyUser], active: bool, *, actor: Actor) -> int:
+    """Staff (de)activate many customers at once (a bulk action): all or none; how many changed."""
+    return change_active(users, active, actor=actor)
+
+
+@part_of_operation
+def change_active(users: list[CompanyUser], active: bool, *, actor: Actor) -> int:
+    """The rules of (de)activating people, for one or many in a fixed number of statements: nobody
+    deactivates themselves, a company keeps an active Account Admin, deactivation ends live sessions,
+    each person is told by mail. Load the users with their roles."""
+    changing = [u for u in users if u.active != active]
+    if not changing:
+        return 0
+    if not active and any(actor.is_user(u) for u in changing):
         raise DomainError("You cannot deactivate your own account.")
     if not active:
-        _keep_an_admin_besides(user)
-    user.active = active
-    if not active:
-        user.end_sessions()
-    record(actor, "user.activated" if active else "user.deactivated", company_id=user.company_id, target=user)
-    queue_mail(user.email, "account_status", user=user, by=actor.display_name,
-               subject=f"Your Atrium account is {'active again' if active else 'deactivated'}")
+        keep_an_admin_besides(changing)
+    for user in changing:
+        user.active = active
+        if not active:
+            user.end_sessions()
+    record_many(actor, "user.activated" if active else "user.deactivated", targets=changing)
+    subject = f"Your Atrium account is {'active again' if active else 'deactivated'}"
+    queue_mails([Mail(u.email, "account_status", subject, {"user": u, "by": actor.display_name}) for u in changing])
+    return len(changing)
 
 
 @operation(Perm.MANAGE_USERS, staff=StaffPerm.MANAGE_CUSTOMERS, on="user")
@@ -225,7 +242,7 @@ def delete_user(user: CompanyUser, *, actor: Actor) -> None:
     """Remove a user who left the company. Admins cannot delete themselves or the last admin."""
     if actor.is_user(user):
         raise DomainError("You cannot delete your own account.")
-    _keep_an_admin_besides(user)
+    keep_an_admin_besides([user])
     record(actor, "user.deleted", company_id=user.company_id, target=user)
     db.session.delete(user)
 
@@ -262,23 +279,26 @@ def set_customer_type(user: CompanyUser, customer_type: str, *, actor: Actor) ->
            before=before, after=customer_type)
 
 
-def _keep_an_admin_besides(user: CompanyUser) -> None:
-    """Refuse to take ``user`` out of the Account Admins if no other active one would remain.
+def keep_an_admin_besides(users: list[CompanyUser]) -> None:
+    """Refuse to take ``users`` out of the Account Admins if a company of theirs would keep no other active one.
 
-    The company row is locked first, so two admins removing each other at the
+    The companies' rows are locked first, so two admins removing each other at the
     same moment cannot both pass the count: the second counts after the first
-    commits and is told why not.
+    commits and is told why not. One count for all the companies at once.
     """
-    if not (user.active and user.has_role(BuiltinRole.ACCOUNT_ADMIN)):
+    leaving = [u for u in users if u.active and u.has_role(BuiltinRole.ACCOUNT_ADMIN)]
+    if not leaving:
         return
-    lock_company(user.company_id)
+    companies = {u.company_id for u in leaving}
+    lock_companies(companies)
     admin = builtin_roles()[BuiltinRole.ACCOUNT_ADMIN.value]
-    others = db.session.scalar(
-        select(func.count(CompanyUser.id)).where(
-            CompanyUser.company_id == user.company_id, CompanyUser.id != user.id,
+    others = dict(db.session.execute(
+        select(CompanyUser.company_id, func.count(CompanyUser.id)).where(
+            CompanyUser.company_id.in_(companies), CompanyUser.id.not_in([u.id for u in users]),
             CompanyUser.active.is_(True), CompanyUser.roles.contains(admin),
-        ).execution_options(unscoped=True, populate_existing=True)
-    )
-    if not others:
-        raise DomainError(f"{user.company.name} needs at least one active Account Admin: "
-                          "make someone else an Account Admin first.")
+        ).group_by(CompanyUser.company_id).execution_options(unscoped=True)
+    ).all())
+    for user in leaving:
+        if not others.get(user.company_id):
+            raise DomainError(f"{user.company.name} needs at least one active Account Admin: "
+                              "make someone else an Account Admin first.")

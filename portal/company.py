@@ -20,6 +20,7 @@ from models.companies import (
     BusinessUnit,
     delete_business_unit,
     save_business_unit,
+    unit_tree,
     update_company,
 )
 from models.permissions import Perm
@@ -31,13 +32,13 @@ from portal.company_forms import (
     CompanyForm,
     ConfirmForm,
     UnitForm,
-    unit_tree,
 )
 from security import (
     company_login_required,
     current_actor,
     current_company,
     load_or_404,
+    page_of,
     paginate,
     permission_required,
 )
@@ -54,16 +55,28 @@ def _posted_id(name: str) -> int | None:
 
 # --- company details and business units ------------------------------------------
 
+UNITS_PER_PAGE = 50
+
+
 def _render_company(form=None, unit_form=None, status: int = 200):
+    """The company page: its details, one page of the unit tree and one form to add a unit."""
     company = current_company()
     units = company.business_units
     return render_template(
         "portal/account/company.html", company=company,
         form=form or CompanyForm(formdata=None, obj=company),
-        new_unit=unit_form or UnitForm(formdata=None, units=units), tree=unit_tree(units),
-        unit_forms={u.id: UnitForm(formdata=None, units=units, unit=u, obj=u) for u in units},
+        new_unit=unit_form or UnitForm(formdata=None, units=units), tree=page_of(unit_tree(units), UNITS_PER_PAGE),
         confirm=ConfirmForm(),
     ), status
+
+
+def _render_unit(unit: BusinessUnit, form=None, status: int = 200):
+    """One business unit's page: rename it, move it (one select of the units it may go under) or delete it."""
+    units = current_company().business_units
+    if form is None:
+        form = UnitForm(formdata=None, units=units, unit=unit, obj=unit)
+        form.parent_id.data = unit.parent_id or TOP_LEVEL
+    return render_template("portal/account/unit_edit.html", unit=unit, form=form, confirm=ConfirmForm()), status
 
 
 @bp.route("/account/company", methods=["GET", "POST"])
@@ -91,12 +104,18 @@ def unit_save():
     if not form.validate_on_submit():
         for errors in form.errors.values():
             flash(" ".join(errors), "danger")
-        return _render_company(unit_form=None if unit else form, status=400)
-    with attempt(form):
-        saved = save_business_unit(company, actor=current_actor(), name=form.name.data, parent=parent, unit=unit)
-        flash(f"Business unit {saved.name} is saved.", "success")
-        return redirect(url_for("portal.company"))
-    return _render_company(unit_form=None if unit else form, status=400)
+    else:
+        with attempt(form):
+            saved = save_business_unit(company, actor=current_actor(), name=form.name.data, parent=parent, unit=unit)
+            flash(f"Business unit {saved.name} is saved.", "success")
+            return redirect(url_for("portal.company"))
+    return _render_unit(unit, form, status=400) if unit else _render_company(unit_form=form, status=400)
+
+
+@bp.route("/account/company/units/<int:unit_id>")
+@permission_required(Perm.MANAGE_COMPANY)
+def unit_edit(unit_id: int):
+    return _render_unit(load_or_404(BusinessUnit, unit_id))
 
 
 @bp.route("/account/company/units/<int:unit_id>/delete", methods=["POST"])

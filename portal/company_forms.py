@@ -1,14 +1,12 @@
 """Forms of company self-service: company details, business units, addresses."""
 from __future__ import annotations
 
-from collections import defaultdict
-
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from models.addresses import ADDRESS_FIELDS
-from models.companies import AddressKind
+from models.companies import AddressKind, descendant_ids, unit_tree
 
 TOP_LEVEL = 0
 
@@ -54,35 +52,6 @@ class AddressForm(FlaskForm):
 
     def data_for_model(self) -> dict:
         return {name: self[name].data for name in ADDRESS_FIELDS}
-
-
-def unit_tree(units) -> list[tuple]:
-    """The units in tree order with their depth: ``[(unit, depth), ...]``."""
-    children = defaultdict(list)
-    for unit in units:
-        children[unit.parent_id].append(unit)
-    ordered: list[tuple] = []
-
-    def walk(parent_id, depth):
-        for unit in sorted(children[parent_id], key=lambda u: u.name.lower()):
-            ordered.append((unit, depth))
-            walk(unit.id, depth + 1)
-
-    walk(None, 0)
-    return ordered
-
-
-def descendant_ids(units, unit_id: int) -> set[int]:
-    children = defaultdict(list)
-    for unit in units:
-        children[unit.parent_id].append(unit.id)
-    found, stack = set(), list(children[unit_id])
-    while stack:
-        current = stack.pop()
-        if current not in found:
-            found.add(current)
-            stack.extend(children[current])
-    return found
 
 
 def parent_choices(units, blocked: set[int]) -> list[tuple[int, str]]:

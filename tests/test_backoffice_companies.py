@@ -70,11 +70,18 @@ def test_business_units_with_service_representative_and_default_representative(a
     page = post_company_form(client, cid, "unit", 'placeholder="New business unit"', name="Lab", parent_id=str(hq_id),
                              service_rep_id=str(support_id))
     assert "Business unit Lab saved." in flashes(page)
-    page = post_company_form(client, cid, "unit", f'name="unit_id" value="{hq_id}"', service_rep_id="")
+    listing = company_page(client, cid)
+    change = f'href="{COMPANIES}details/?id={cid}&amp;unit={hq_id}&amp;units_page=1#units"'
+    assert change in listing and 'id="unit-edit"' not in listing  # one edit form, opened by its link
+    edit_page = client.get(f"{COMPANIES}details/?id={cid}&unit={hq_id}").get_data(as_text=True)
+    data = form_in(edit_page, f"{COMPANIES}unit/", f'name="unit_id" value="{hq_id}"')
+    parent_select = re.search(r'<select id="unit-parent".*?</select>', edit_page, re.S).group(0)
+    assert "Plant North" in parent_select and "Lab" not in parent_select  # never under its own sub-unit
+    page = follow(client, client.post(f"{COMPANIES}unit/", data=dict(data, service_rep_id="")))
     assert "Business unit Headquarters saved." in flashes(page)
     page = post_company_form(client, cid, "rep", service_rep_id=str(support_id))
     assert "Default representative: Sam Support." in flashes(page)
-    assert "uses the default: Sam Support" in text(page)
+    assert "the default: Sam Support" in text(page)
     with app.app_context():
         company = f.company("Acme Industrial")
         lab = next(u for u in company.business_units if u.name == "Lab")

@@ -80,3 +80,58 @@ def test_the_last_account_admin_cannot_be_deleted_in_bulk(app, login_as):
     assert any("Globex needs at least one active Account Admin: make someone else an Account Admin first." in m for m in flashes(page))
     with app.app_context():
         assert f.user("gina.admin@globex.example") is not None
+
+
+def test_deactivating_every_account_admin_of_a_company_at_once_is_refused(app, login_as):
+    """Two Account Admins of Acme selected together: either alone could go, both cannot. Nothing changes."""
+    from models.users import builtin_roles
+
+    with app.app_context():
+        ben = f.user("ben.buyer@acme.example")
+        ben.roles.append(builtin_roles()["account_admin"])
+        db.session.commit()
+    client = login_as("admin@atrium.example")
+    ids = [customer_id(app, e) for e in ("anna.admin@acme.example", "ben.buyer@acme.example",
+                                         "carl.ccm@acme.example")]
+    page = _bulk(client, "deactivate", ids)
+    assert ("Acme Industrial needs at least one active Account Admin: make someone else an Account Admin first."
+            in flashes(page))
+    with app.app_context():
+        assert all(db.session.get(CompanyUser, i).active for i in ids)
+        assert outbox("carl.ccm@acme.example", "account_status") == []
+    assert "2 users deactivated." in flashes(_bulk(client, "deactivate", ids[1:]))  # Anna stays: allowed
+    assert "Acme Industrial needs at least one active Account Admin" in " ".join(
+        flashes(_bulk(client, "deactivate", ids[:1])))  # and Anna alone is now the last one
+    assert "1 user activated." in flashes(_bulk(client, "activate", ids[1:2]))
+
+
+def test_bulk_actions_cost_the_same_statements_for_three_customers_or_thirty(app, login_as):
+    """Set-based: the rows, one update, one audit insert, one outbox insert, whatever the selection."""
+    from sqlalchemy import select
+
+    from models.audit import AuditEvent
+    from tests.helpers import count_queries, grow_company
+
+    with app.app_context():
+        grow_company(f.company("Globex"), 30, tag="bulk")
+        db.session.commit()
+        people = db.session.scalars(select(CompanyUser.id).where(CompanyUser.email.like("bulk%"))
+                                    .order_by(CompanyUser.id)).all()
+    client = login_as("admin@atrium.example")
+    _bulk(client, "activate", people[:1])  # the page and its token are warm
+    costs = {}
+    for action, verb in (("deactivate", "deactivated"), ("disable_shops", "disabled")):
+        for name, ids in (("few", people[:3]), ("many", people[3:])):
+            token = form_values(client.get(CUSTOMERS).get_data(as_text=True), f"{CUSTOMERS}action/")["csrf_token"]
+            with count_queries(app) as statements:
+                client.post(f"{CUSTOMERS}action/", data={"csrf_token": token, "action": action,
+                                                         "rowid": [str(i) for i in ids]})
+            costs[action, name] = len(statements)
+            assert verb in " ".join(flashes(client.get(CUSTOMERS).get_data(as_text=True)))
+    assert costs["deactivate", "few"] == costs["deactivate", "many"], costs
+    assert costs["disable_shops", "few"] == costs["disable_shops", "many"], costs
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(AuditEvent.id)).where(
+            AuditEvent.action == "user.deactivated", AuditEvent.target_id.in_(people))) == 30
+        assert not any(db.session.get(CompanyUser, i).active for i in people)
+        assert all(len(outbox(f"bulk{n}@globex.example", "account_status")) == 1 for n in range(30))

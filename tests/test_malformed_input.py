@@ -128,7 +128,7 @@ def test_bad_bulk_ids_are_left_out_with_a_message(app, login_as):
                          {"action": "deactivate", "rowid": ["abc", carl, str(2**40)]}, "/admin/company_users/")
     page = client.get(response.location).get_data(as_text=True)
     assert "2 of the selected rows were not valid and were left out." in flashes(page)
-    assert "1 users deactivated." in flashes(page)
+    assert "1 user deactivated." in flashes(page)
     response = post_form(client, "/admin/company_users/action/", {"action": "enable_shops", "rowid": ["x"]},
                          "/admin/company_users/")
     assert response.status_code == 302

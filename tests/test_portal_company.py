@@ -121,6 +121,41 @@ def test_admin_adds_renames_moves_and_deletes_units(app, login_as):
     assert "Business unit Plant East Wing is deleted." in text(client.get("/account/company"))
 
 
+def test_a_unit_is_renamed_and_moved_on_its_own_page_offering_only_where_it_may_go(app, login_as):
+    client = login_as("anna.admin@acme.example")
+    north = first_id(app, BusinessUnit, "Acme Industrial", name="Plant North")
+    post(client, "/account/company/units", {"name": "Dock", "parent_id": north})
+    dock = unit(app, "Dock")[0]
+    company_page = client.get("/account/company").get_data(as_text=True)
+    assert f'href="/account/company/units/{north}"' in company_page
+    page = client.get(f"/account/company/units/{north}").get_data(as_text=True)
+    choices = re.findall(r'<option[^>]*value="(\d+)"', page)
+    assert str(north) not in choices and str(dock) not in choices  # not under itself or its own sub-unit
+    assert re.search(r'<option selected value="0">|<option value="0" selected>', page)  # a top-level unit
+    response = post(client, "/account/company/units", {"unit_id": north, "name": "", "parent_id": "0"})
+    assert response.status_code == 400 and "The business unit needs a name." in text(response)
+    assert "Business unit Plant North" in text(response) and unit(app, "Plant North") is not None
+    response = post(client, "/account/company/units", {"unit_id": dock, "name": "Dock A", "parent_id": "0"})
+    assert response.status_code == 302 and unit(app, "Dock A")[1] is None
+
+
+def test_the_company_page_shows_one_page_of_the_unit_tree_and_one_unit_select(app, login_as):
+    """Units are paged (50 a page) and only the add form has a select: options grow with the units, once."""
+    client = login_as("anna.admin@acme.example")
+    with app.app_context():
+        acme = f.company("Acme Industrial")
+        db.session.add_all(BusinessUnit(company=acme, name=f"Cell {n:03d}") for n in range(70))
+        db.session.commit()
+        units = db.session.scalar(select(func.count(BusinessUnit.id)).where(BusinessUnit.company_id == acme.id))
+    with count_queries(app) as statements:
+        page = client.get("/account/company").get_data(as_text=True)
+    assert page.count("<option") == units + 1  # the add form's "Part of": top level and every unit
+    assert page.count("Rename or move</a>") == 50 and "Page 1 of 2" in text(client.get("/account/company"))
+    second = client.get("/account/company?page=2").get_data(as_text=True)
+    assert second.count("Rename or move</a>") == units - 50 and "Cell 069" in second
+    assert len(statements) <= 10
+
+
 @pytest.mark.parametrize("posted,message", [
     ({"name": "plant north"}, "Acme Industrial already has a business unit named plant north."),
     ({"name": ""}, "The business unit needs a name."),

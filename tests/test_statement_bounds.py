@@ -22,10 +22,11 @@ from tests.helpers import count_queries, grow_company
 MOST = 10
 # Pages that need more, and why (each is a finding to work off, not a licence).
 MORE = {
-    # eight sections: company with shop and representative, units, addresses, members, their counts,
-    # account admins, newest invitations with their count, last audit entries, staff and roles (with their
-    # permissions) for the forms
+    # eight sections: company with shop and representative, units, a page of addresses, the billing address,
+    # members with their counts, account admins, newest invitations with their count, last audit entries,
+    # staff and roles (with their permissions) for the forms
     "/admin/companies/details/?id=1": 12,
+    "/admin/companies/details/?id=1&unit=2&units_page=2&addresses_page=2": 12,
 }
 
 DEEP_AND_SEARCH = {
@@ -33,7 +34,8 @@ DEEP_AND_SEARCH = {
                                 "/account/invitations?page=2"],
     # (Flask-Admin counts pages from 0: page=1 is the second)
     "admin@atrium.example": ["/admin/company_users/?page=1", "/admin/company_users/?search=row1",
-                             "/admin/companies/?search=extra", "/admin/companies/?page=1", "/admin/audit/?page=1"],
+                             "/admin/companies/?search=extra", "/admin/companies/?page=1", "/admin/audit/?page=1",
+                             "/admin/companies/details/?id=1&unit=2&units_page=2&addresses_page=2"],
 }
 
 

@@ -37,7 +37,7 @@ def test_bulk_actions_run_from_the_with_selected_menu(new_context, live_app):
     page.get_by_role("button", name="With selected").click()
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("link", name="Deactivate", exact=True).click()
-    expect(alert(page, "1 users deactivated.")).to_be_visible()
+    expect(alert(page, "1 user deactivated.")).to_be_visible()
     with live_app.app_context():
         carl = db.session.scalar(select(CompanyUser).where(CompanyUser.email == "carl.ccm@acme.example"))
         assert carl.active is False

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from extensions import db
-from models.companies import Address
+from models.companies import Address, BusinessUnit
 from models.users import CompanyUser, Role
 from tests.browser_tests.support import (
     assert_page_healthy,
@@ -38,10 +38,12 @@ def _portal_pages(app) -> list[str]:
         ben = db.session.scalar(select(CompanyUser).where(CompanyUser.email == "ben.buyer@acme.example"))
         address = db.session.scalar(select(Address.id).where(Address.company_id == anna.company_id).limit(1))
         role = db.session.scalar(select(Role.id).where(Role.company_id == anna.company_id).limit(1))
+        unit = db.session.scalar(select(BusinessUnit.id).where(BusinessUnit.company_id == anna.company_id).limit(1))
         plain = sorted(rule.rule for rule in app.url_map.iter_rules()
                        if rule.endpoint.startswith("portal.") and "GET" in rule.methods and not rule.arguments
                        and rule.rule not in PUBLIC_PAGES)
-        return plain + [f"/account/users/{ben.id}", f"/account/addresses/{address}", f"/account/roles/{role}"]
+        return plain + [f"/account/users/{ben.id}", f"/account/addresses/{address}", f"/account/roles/{role}",
+                        f"/account/company/units/{unit}"]
 
 
 def _back_office_pages(app) -> list[str]:
