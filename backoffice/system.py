@@ -138,6 +138,7 @@ class OutboxView(StaffModelView):
     column_filters = ("state", "template", "transport", "created_at")
     column_default_sort = ("created_at", True)
     column_formatters_detail = {"body_html": _mail_body, "body_text": _mail_text}
+    simple_list_pager = True  # previous / next: no count of every mail ever written on each page
 
 
 def _company_cell(view, context, model, name):
@@ -174,6 +175,7 @@ class AuditEventView(LiveFilterOptions, StaffModelView):
         "at",
     )
     column_default_sort = ("at", True)
+    simple_list_pager = True  # previous / next: no count of every event ever recorded on each page
     column_formatters = {
         "company_id": _company_cell,
         "actor_label": lambda v, c, m, n: m.who,
