@@ -41,7 +41,11 @@ KIND_MODELS = {"company": CompanyUser, "staff": StaffUser}
 # Who a company user is, loaded with every request in two statements: the account with its company, roles,
 # permissions and shop accesses (one join: a few dozen rows), then the settings of those shops.
 IDENTITY = (
-    joinedload(CompanyUser.company).joinedload(Company.shop).lazyload(Shop.customer_settings),  # (the same shop)
+    joinedload(CompanyUser.company).options(
+        joinedload(Company.shop).lazyload(Shop.customer_settings),  # (the same shop)
+        joinedload(Company.default_service_rep),  # the company's representative, shown on its pages
+    ),
+    joinedload(CompanyUser.business_unit),
     joinedload(CompanyUser.roles).joinedload(Role.grants),
     joinedload(CompanyUser.shop_assignments).joinedload(ShopAssignment.shop),
 )

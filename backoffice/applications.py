@@ -58,6 +58,7 @@ class CompanyApplicationView(WorkflowSubjectView):
     column_default_sort = ("created_at", True)
     column_formatters = {"state": state_badge, "company_name": _name_link}
     column_formatters_detail = {"state": state_badge, "company": _company_link}
+    one_loads = (joinedload(CompanyApplication.shop), joinedload(CompanyApplication.company))
 
     def get_query(self):
         return super().get_query().options(joinedload(CompanyApplication.shop), joinedload(CompanyApplication.company))

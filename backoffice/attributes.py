@@ -48,6 +48,7 @@ class ShopAttributeView(LiveFilterOptions, StaffModelView):
     column_labels = {"definition": "Attribute", "on_registration": "On registration", "on_profile": "On profile"}
     column_filters = (IntEqualFilter(ShopAttribute.shop_id, "Shop", options=live_options(shop_choices)),)
     form_columns = ("shop", "definition", "on_registration", "on_profile")
+    one_loads = (joinedload(ShopAttribute.shop), joinedload(ShopAttribute.definition))
 
     def get_query(self):
         return super().get_query().options(joinedload(ShopAttribute.shop))

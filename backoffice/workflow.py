@@ -171,10 +171,10 @@ class WorkflowView(StaffModelView):
                    "Deactivate a reason to retire it; history keeps its text.",
     }
 
+    one_loads = (selectinload(Workflow.states), selectinload(Workflow.transitions), selectinload(Workflow.reasons))
+
     def get_query(self):
-        return super().get_query().options(
-            selectinload(Workflow.states), selectinload(Workflow.transitions), selectinload(Workflow.reasons)
-        )
+        return super().get_query().options(*self.one_loads)
 
     def on_model_change(self, form, model, is_created):
         for reason in model.reasons:
@@ -247,6 +247,9 @@ class WorkflowTransitionView(LiveFilterOptions, StaffModelView):
         "recipients": "Who receives the mail: the item's contact, the company's account admins, or the staff "
                       "who may fire this transition.",
     }
+
+    one_loads = (joinedload(WorkflowTransition.workflow), joinedload(WorkflowTransition.from_state),
+                 joinedload(WorkflowTransition.to_state))
 
     def get_query(self):
         return super().get_query().options(joinedload(WorkflowTransition.workflow))
