@@ -1,6 +1,7 @@
 """The names, places and mixes a data profile draws from (profiles/__init__.py)."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 BIG = [("Acme Industrial", None, 16.5, 5.0, 35.0),  # the demo company: always the biggest
@@ -50,3 +51,8 @@ TARGET_TYPES = {"user": "CompanyUser", "invitation": "Invitation", "company": "C
                 "address": "Address"}
 BY_THEMSELVES = {"account.password_changed", "user.profile_updated", "invitation.accepted"}
 BY_STAFF = {"shop.enabled", "shop.disabled", "company.updated"}
+
+
+def slug(name: str) -> str:
+    """A name as a domain label: "Acme Industrial" -> "acme-industrial"."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
