@@ -23,7 +23,7 @@ from flask_principal import (
     RoleNeed,
     identity_loaded,
 )
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from extensions import db, login_manager, principal
@@ -238,51 +238,6 @@ def get_visible_or_404(model, row_id):
     if row is None:
         abort(404)
     return row
-
-
-MAX_PAGE = 100_000
-
-
-def page_number(arg: str = "page") -> int:
-    """The page asked for in the query string (``arg``): 1 for anything that is not a sane page number."""
-    page = request.args.get(arg, 1, type=int) or 1
-    return page if 1 <= page <= MAX_PAGE else 1
-
-
-class ListPage:
-    """One page of rows, read like ``paginate``'s pages (the pager macros take either)."""
-
-    def __init__(self, items: list, page: int, per_page: int, total: int):
-        self.items, self.page, self.per_page, self.total = items, page, per_page, total
-        self.pages = -(-total // per_page)
-        self.has_prev, self.has_next = page > 1, page < self.pages
-        self.prev_num, self.next_num = page - 1, page + 1
-
-    def __iter__(self):
-        return iter(self.items)
-
-
-def page_of(rows: list, per_page: int = 25, arg: str = "page") -> ListPage:
-    """The asked-for page of a list already in memory (a unit tree in its order); past the end, the last."""
-    pages = -(-len(rows) // per_page)
-    page = min(page_number(arg), pages) if pages else 1
-    return ListPage(rows[(page - 1) * per_page:page * per_page], page, per_page, len(rows))
-
-
-def paginate(query, per_page: int = 25, arg: str = "page") -> ListPage:
-    """One page of ``query`` (a select of one entity) in one statement: the count rides along as a window
-    function. A page past the end costs a second statement and shows the last page. A page with several
-    paged sections names each section's page by its own query argument (``arg``)."""
-    page = page_number(arg)
-    rows = db.session.execute(
-        query.add_columns(func.count().over()).limit(per_page).offset((page - 1) * per_page)).all()
-    if not rows and page > 1:
-        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-        last = max(1, -(-total // per_page))
-        rows = db.session.execute(
-            query.add_columns(func.count().over()).limit(per_page).offset((last - 1) * per_page)).all()
-        page = last
-    return ListPage([row[0] for row in rows], page, per_page, rows[0][1] if rows else 0)
 
 
 def load_or_404(model, row_id, *options):

@@ -20,7 +20,8 @@ from extensions import db
 from models.base import DomainError
 from models.conflicts import conflict_message
 from models.permissions import StaffPerm
-from security import MAX_ID, MAX_PAGE, current_actor, is_staff_user
+from paging import MAX_PAGE
+from security import MAX_ID, current_actor, is_staff_user
 
 
 def deny_or_login():

@@ -51,7 +51,8 @@ from models.members import grantable_roles
 from models.shops import AddressBookMode, Shop, ShopAssignment
 from models.staff import StaffUser
 from models.users import CompanyUser
-from security import current_actor, page_of, paginate
+from paging import page_of, paginate
+from security import current_actor
 
 AUDIT_ENTRIES = 10
 MEMBERS_SHOWN = 25

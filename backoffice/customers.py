@@ -186,13 +186,13 @@ class CompanyUserView(CustomerEditorActions, LiveFilterOptions, StaffModelView):
     def action_activate(self, ids):
         actor = current_actor()
         self.run_bulk(ids, lambda users: set_users_active(users, True, actor=actor), _done("activated", "active"),
-                      selectinload(CompanyUser.roles))
+                      selectinload(CompanyUser.roles), joinedload(CompanyUser.company))
 
     @action("deactivate", "Deactivate", "Deactivate the selected users? They are signed out at once.")
     def action_deactivate(self, ids):
         actor = current_actor()
         self.run_bulk(ids, lambda users: set_users_active(users, False, actor=actor),
-                      _done("deactivated", "inactive"), selectinload(CompanyUser.roles))
+                      _done("deactivated", "inactive"), selectinload(CompanyUser.roles), joinedload(CompanyUser.company))
 
     @action("enable_shops", "Enable shop access",
             "Enable the shop assignments of the selected customers? Each customer gets an activation mail.")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from extensions import db
-from security import ListPage
+from paging import KeysetPage, ListPage
 
 PORTAL_USER = "anna.admin@acme.example"
 STAFF_USER = "admin@atrium.example"
@@ -146,6 +146,8 @@ def derived_pages(page: Page, context: dict, search: str) -> list[Page]:
         return []
     last, filters = _last_page(context), context.get("filters")
     extra = [Page(f"{page.url}?page={last}", page.user, page.face, "deep")] if last else []
+    if any(isinstance(value, KeysetPage) and value.older for value in context.values()):
+        extra.append(Page(f"{page.url}?newer=0-0", page.user, page.face, "deep"))  # the log's far (oldest) end
     if context.get("search_supported") or (isinstance(filters, dict) and "q" in filters):
         key = "search" if page.face == "back office" else "q"
         extra.append(Page(f"{page.url}?{key}={search}", page.user, page.face, "search"))

@@ -118,7 +118,7 @@ def _set_active(active: bool) -> Callable[[World, list[int]], int]:
         from models.users import CompanyUser
 
         users = db.session.scalars(select(CompanyUser).where(CompanyUser.id.in_(ids))
-                                   .options(selectinload(CompanyUser.roles))).all()
+                                   .options(selectinload(CompanyUser.roles), joinedload(CompanyUser.company))).all()
         set_users_active(users, active, actor=world.staff)
         return len(users)
     return run

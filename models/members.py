@@ -219,7 +219,7 @@ def set_users_active(users: list[CompanyUser], active: bool, *, actor: Actor) ->
 def change_active(users: list[CompanyUser], active: bool, *, actor: Actor) -> int:
     """The rules of (de)activating people, for one or many in a fixed number of statements: nobody
     deactivates themselves, a company keeps an active Account Admin, deactivation ends live sessions,
-    each person is told by mail. Load the users with their roles."""
+    each person is told by mail. Load the users with their roles and company."""
     changing = [u for u in users if u.active != active]
     if not changing:
         return 0

@@ -25,6 +25,7 @@ from models.companies import (
 )
 from models.permissions import Perm
 from models.shops import AddressBookMode
+from paging import page_of, paginate
 from portal import bp
 from portal.company_forms import (
     TOP_LEVEL,
@@ -38,8 +39,6 @@ from security import (
     current_actor,
     current_company,
     load_or_404,
-    page_of,
-    paginate,
     permission_required,
 )
 

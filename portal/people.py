@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from edge import attempt, refused
 from extensions import db
 from locales import request_locale
-from models.audit import AUDIT_KINDS, company_audit
+from models.audit import AUDIT_KINDS, AuditEvent, company_audit
 from models.companies import BusinessUnit
 from models.invitations import (
     LIST_MAX_BYTES,
@@ -36,6 +36,7 @@ from models.money import input_text, parse_amount
 from models.permissions import PERM_LABELS, BuiltinRole, Perm
 from models.roles import create_role, delete_role, update_role
 from models.users import CompanyUser, Role
+from paging import keyset_page, paginate
 from portal import bp
 from portal.people_forms import (
     ActiveForm,
@@ -49,7 +50,7 @@ from portal.people_forms import (
     role_choices,
     unit_choices,
 )
-from security import current_actor, current_company, load_or_404, paginate, permission_required
+from security import current_actor, current_company, load_or_404, permission_required
 
 # --- helpers ------------------------------------------------------------------
 
@@ -335,6 +336,6 @@ def role_delete(role_id: int):
 def audit():
     search = request.args.get("q", "").strip()[:100]
     kind = request.args.get("kind", "")
-    page = paginate(company_audit(current_actor().company_id, kind=kind, search=search))
+    page = keyset_page(company_audit(current_actor().company_id, kind=kind, search=search), AuditEvent)
     return render_template("portal/account/audit.html", page=page, kinds=AUDIT_KINDS,
                            filters={"q": search, "kind": kind}, labels=PERM_LABELS)

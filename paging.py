@@ -1,0 +1,102 @@
+"""Lists a page at a time: by page number with the count riding along (``paginate``), a list already in
+memory (``page_of``), or by position for logs that grow without end (``keyset_page``: no count, no
+OFFSET, so the thousandth page costs what the first does)."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+from flask import request
+from sqlalchemy import func, select, tuple_
+
+from extensions import db
+
+MAX_PAGE = 100_000
+
+
+def page_number(arg: str = "page") -> int:
+    """The page asked for in the query string (``arg``): 1 for anything that is not a sane page number."""
+    page = request.args.get(arg, 1, type=int) or 1
+    return page if 1 <= page <= MAX_PAGE else 1
+
+
+class ListPage:
+    """One page of rows, read like ``paginate``'s pages (the pager macros take either)."""
+
+    def __init__(self, items: list, page: int, per_page: int, total: int):
+        self.items, self.page, self.per_page, self.total = items, page, per_page, total
+        self.pages = -(-total // per_page)
+        self.has_prev, self.has_next = page > 1, page < self.pages
+        self.prev_num, self.next_num = page - 1, page + 1
+
+    def __iter__(self):
+        return iter(self.items)
+
+
+def page_of(rows: list, per_page: int = 25, arg: str = "page") -> ListPage:
+    """The asked-for page of a list already in memory (a unit tree in its order); past the end, the last."""
+    pages = -(-len(rows) // per_page)
+    page = min(page_number(arg), pages) if pages else 1
+    return ListPage(rows[(page - 1) * per_page:page * per_page], page, per_page, len(rows))
+
+
+def paginate(query, per_page: int = 25, arg: str = "page") -> ListPage:
+    """One page of ``query`` (a select of one entity) in one statement: the count rides along as a window
+    function. A page past the end costs a second statement and shows the last page. A page with several
+    paged sections names each section's page by its own query argument (``arg``)."""
+    page = page_number(arg)
+    rows = db.session.execute(
+        query.add_columns(func.count().over()).limit(per_page).offset((page - 1) * per_page)).all()
+    if not rows and page > 1:
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        last = max(1, -(-total // per_page))
+        rows = db.session.execute(
+            query.add_columns(func.count().over()).limit(per_page).offset((last - 1) * per_page)).all()
+        page = last
+    return ListPage([row[0] for row in rows], page, per_page, rows[0][1] if rows else 0)
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+CURSOR = re.compile(r"^(\d{1,17})-(\d{1,10})$")
+
+
+class KeysetPage:
+    """One page of a newest-first list, and where the pages beside it start (``None``: there is none)."""
+
+    def __init__(self, items: list, newer: str | None, older: str | None):
+        self.items, self.newer, self.older = items, newer, older
+
+    def __iter__(self):
+        return iter(self.items)
+
+
+def _cursor(row) -> str:
+    return f"{(row.at - EPOCH) // timedelta(microseconds=1)}-{row.id}"
+
+
+def _position(raw: str | None):
+    """(at, id) from a cursor of the query string; None for a missing or malformed one (the newest page)."""
+    found = CURSOR.match(raw or "")
+    if not found:
+        return None
+    try:
+        return EPOCH + timedelta(microseconds=int(found.group(1))), int(found.group(2))
+    except OverflowError:
+        return None
+
+
+def keyset_page(query, model, per_page: int = 25) -> KeysetPage:
+    """The page of ``query`` (rows of ``model`` with ``at`` and ``id``, newest first) before ``?older=`` or
+    after ``?newer=``: the index on (…, at, id) is read from that position, one row more than the page to
+    know whether more follow. A cursor past either end shows the newest page."""
+    key = tuple_(model.at, model.id)
+    older, newer = _position(request.args.get("older")), _position(request.args.get("newer"))
+    if newer is not None and older is None:
+        rows = db.session.scalars(query.where(key > newer).order_by(None).order_by(model.at, model.id)
+                                  .limit(per_page + 1)).all()
+        if rows:
+            more, rows = len(rows) > per_page, rows[:per_page][::-1]
+            return KeysetPage(rows, _cursor(rows[0]) if more else None, _cursor(rows[-1]))
+    rows = db.session.scalars((query.where(key < older) if older else query).limit(per_page + 1)).all()
+    more, rows = len(rows) > per_page, rows[:per_page]
+    return KeysetPage(rows, _cursor(rows[0]) if older and rows else None, _cursor(rows[-1]) if more else None)
