@@ -166,6 +166,7 @@ def seed_profile(size: str) -> SeedReport:
     for kind, step in STEPS:
         step(plan, plan.sizes[kind])
     _continue_sequences(plan)
+    db.session.execute(text("ANALYZE"))  # the planner learns the new sizes now, not when autovacuum comes by
     db.session.expire_all()
     return SeedReport(size, dict(plan.counts))
 
