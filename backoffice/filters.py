@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import has_app_context
 from flask_admin.babel import lazy_gettext
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
-from sqlalchemy import exists, func, select
+from sqlalchemy import any_, exists, func, select
 
 from extensions import db
 
@@ -88,6 +88,15 @@ def like(text: str) -> str:
     """A case-insensitive LIKE pattern for user input (wildcards escaped)."""
     escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def in_subquery(column, subquery):
+    """``column IN (subquery)``, written on PostgreSQL as ``= ANY(ARRAY(subquery))``: the subquery runs once
+    first, so an OR of this with other conditions can still read each one's index (an IN subquery there
+    turns the whole OR into a scan of the table)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(func.array(subquery.scalar_subquery()))
+    return column.in_(subquery)
 
 
 def ilike(column, text: str):

@@ -166,7 +166,7 @@ def seed_profile(size: str) -> SeedReport:
     for kind, step in STEPS:
         step(plan, plan.sizes[kind])
     _continue_sequences(plan)
-    db.session.execute(text("ANALYZE"))  # the planner learns the new sizes now, not when autovacuum comes by
+    _settle_indexes()
     db.session.expire_all()
     return SeedReport(size, dict(plan.counts))
 
@@ -372,6 +372,17 @@ def seed_invitations(plan: Plan, count: int) -> None:
                          "user_id": None})
             firm.invitations.append((invitation_id, f"Invitation for {email}"))
     plan.insert(Invitation.__table__, rows)
+
+
+def _settle_indexes() -> None:
+    """What autovacuum would do minutes after a bulk load, done now: the planner learns the new sizes
+    (PostgreSQL guessed 17 users where Acme has 2,974), and on PostgreSQL the GIN (trigram) indexes take in
+    their pending lists, which every search scanned (24 ms instead of 0.4 at L)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT gin_clean_pending_list(i.indexrelid::regclass) FROM pg_index i "
+                                "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
+                                "WHERE a.amname = 'gin'"))
+    db.session.execute(text("ANALYZE"))
 
 
 def _continue_sequences(plan: Plan) -> None:

@@ -109,13 +109,13 @@ def mail_link(email: str, path: str) -> str:
 # --- counting SQL and ports -----------------------------------------------------------------------
 
 @contextmanager
-def count_queries(app):
-    """Count SQL statements sent while the block runs."""
-    statements: list[str] = []
+def count_queries(app, with_params: bool = False):
+    """Count SQL statements sent while the block runs (``(statement, parameters)`` pairs ``with_params``)."""
+    statements: list = []
 
     def before(conn, cursor, statement, parameters, context, executemany):
         if not statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
-            statements.append(statement)
+            statements.append((statement, parameters) if with_params else statement)
 
     with app.app_context():
         engine = db.engines[None].engine

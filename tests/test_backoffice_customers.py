@@ -324,3 +324,12 @@ def test_the_phone_attribute_follows_the_phone_field(app, login_as):
     assert _filter(client, "Attribute (KEY=value or value)", "CUSTOMER_PHONE=30 777", "contains") == \
         ["ivan@initech.example"]
     assert _filter(client, "Attribute (KEY=value or value)", "CUSTOMER_PHONE=89 555", "contains") == []
+
+
+def test_a_search_finds_customers_by_their_companys_name(login_as):
+    """Each word of a search matches e-mail, names or the company's name (a subquery, see _apply_search)."""
+    client = login_as("admin@atrium.example")
+    listing = client.get("/admin/company_users/?search=globex").get_data(as_text=True)
+    assert "gina.admin@globex.example" in listing and "ben.buyer@acme.example" not in listing
+    both = client.get("/admin/company_users/?search=globex+gina").get_data(as_text=True)
+    assert "gina.admin@globex.example" in both and "ben.buyer@acme.example" not in both
