@@ -28,6 +28,7 @@ ENV_KEYS = {
     "PASSWORD_MIN_STRENGTH": int,
     "BACKOFFICE_LOCALE": str,
     "JOB_RETRY_SECONDS": lambda v: [int(part) for part in v.split(",")],
+    "TRUSTED_PROXIES": int,
 }
 
 
@@ -63,6 +64,9 @@ def defaults(instance_path: str) -> dict:
         "JOB_RETRY_SECONDS": [10, 60, 300],
         # How the back office writes and reads amounts (the portal uses each shop's locale).
         "BACKOFFICE_LOCALE": "en_GB",
+        # How many reverse proxies stand in front of Atrium: their X-Forwarded-For and -Proto name the
+        # visitor's address (the sign-in throttle counts per address) and scheme. 0: none, trust no header.
+        "TRUSTED_PROXIES": 0,
     }
 
 
