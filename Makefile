@@ -9,7 +9,7 @@ PG_HOST ?= 127.0.0.1
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: install run lint test test-services services chromium tools screenshots bench clean
+.PHONY: install run lint test test-services services chromium tools screenshots bench load clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -76,5 +76,15 @@ PROFILE ?= S
 bench: install  ## every page and bulk operation: median, p95, SQL and ratio to the floor (PROFILE=S|M|L, BENCH_DATABASE_URL)
 	BENCH_DATABASE_URL="$(BENCH_DATABASE_URL)" $(PY) bench/pages.py --profile $(PROFILE) $(BENCH_ARGS)
 
+LOAD_VENV ?= .venv-load
+
+$(LOAD_VENV)/.installed:
+	$(PYTHON) -m venv $(LOAD_VENV)
+	$(LOAD_VENV)/bin/pip install --quiet locust==2.47.0
+	touch $@
+
+load: install services $(LOAD_VENV)/.installed  ## production-shaped load: Atrium at profile L on PostgreSQL + Redis beside a bare app (LOAD_ARGS)
+	$(PY) load/run.py $(LOAD_ARGS)
+
 clean:
-	rm -rf $(VENV) .pytest_cache tools/node_modules
+	rm -rf $(VENV) $(LOAD_VENV) .pytest_cache tools/node_modules
