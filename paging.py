@@ -91,12 +91,16 @@ def keyset_page(query, model, per_page: int = 25) -> KeysetPage:
     know whether more follow. A cursor past either end shows the newest page."""
     key = tuple_(model.at, model.id)
     older, newer = _position(request.args.get("older")), _position(request.args.get("newer"))
-    if newer is not None and older is None:
+    if older is not None:
+        rows = db.session.scalars(query.where(key < older).limit(per_page + 1)).all()
+        if rows:
+            return KeysetPage(rows[:per_page], _cursor(rows[0]), _cursor(rows[per_page - 1]) if len(rows) > per_page
+                              else None)
+    elif newer is not None:
         rows = db.session.scalars(query.where(key > newer).order_by(None).order_by(model.at, model.id)
                                   .limit(per_page + 1)).all()
         if rows:
             more, rows = len(rows) > per_page, rows[:per_page][::-1]
             return KeysetPage(rows, _cursor(rows[0]) if more else None, _cursor(rows[-1]))
-    rows = db.session.scalars((query.where(key < older) if older else query).limit(per_page + 1)).all()
-    more, rows = len(rows) > per_page, rows[:per_page]
-    return KeysetPage(rows, _cursor(rows[0]) if older and rows else None, _cursor(rows[-1]) if more else None)
+    rows = db.session.scalars(query.limit(per_page + 1)).all()
+    return KeysetPage(rows[:per_page], None, _cursor(rows[per_page - 1]) if len(rows) > per_page else None)

@@ -163,13 +163,16 @@ def test_audit_log_pages(app, login_as):
     assert "Role 29" in client.get("/account/audit?kind=role").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("cursor", ["", "abc", "1-", "-5", "99999999999999999-1", "1-99999999999", "1.5-2",
-                                    "x" * 500])
-def test_a_bad_audit_log_position_shows_the_newest_entries(login_as, cursor):
+BAD_POSITIONS = ["", "abc", "1-", "-5", "1-99999999999", "1.5-2", "x" * 500]
+
+
+@pytest.mark.parametrize("direction,cursor", [(d, c) for c in BAD_POSITIONS for d in ("older", "newer")] + [
+    ("older", "0-0"), ("newer", "99999999999999999-1")])  # and past either end of the log
+def test_a_bad_audit_log_position_shows_the_newest_entries(login_as, direction, cursor):
     client = login_as(ANNA)
     newest = client.get("/account/audit").get_data(as_text=True)
-    for direction in ("older", "newer"):
-        response = client.get("/account/audit", query_string={direction: cursor})
-        assert response.status_code == 200
-        page = response.get_data(as_text=True)
-        assert re.findall(r"<time[^>]*>", page) == re.findall(r"<time[^>]*>", newest), (direction, cursor)
+    response = client.get("/account/audit", query_string={direction: cursor})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert re.findall(r"<time[^>]*>", page) == re.findall(r"<time[^>]*>", newest), (direction, cursor)
+    assert len(re.findall(r"<time[^>]*>", page)) > 0
