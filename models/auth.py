@@ -89,13 +89,18 @@ def _window() -> timedelta:
 
 
 def _take_attempt(email: str, ip: str) -> None:
-    """Take a sign-in slot of the address and one of the account, or refuse without checking a password."""
+    """Take a sign-in slot of the address and one of the account, or refuse without checking a password.
+
+    The slots are committed at once: the counters' row locks (the database's write lock on SQLite) then
+    last milliseconds, not the whole password check, so sign-ins from one address (an office behind one
+    gateway) are checked side by side while no more guesses than the limit are ever checked."""
     config = current_app.config
     if not take(f"sign-in-ip:{ip}", limit=config["LOGIN_MAX_FAILURES_PER_IP"], window=_window()):
         raise Throttled("Too many failed sign-ins from your network. Try again later.")
     if not take(f"sign-in:{email}", limit=config["LOGIN_MAX_FAILURES_PER_ACCOUNT"], window=_window()):
         minutes = config["LOGIN_FAILURE_WINDOW_MINUTES"]
         raise Throttled(f"Too many failed sign-ins for this account. Wait {minutes} minutes or reset your password.")
+    db.session.commit()
 
 
 @operation(public=True)
@@ -103,18 +108,19 @@ def authenticate(model, email: str, password: str, ip: str):
     """Check credentials of a ``CompanyUser`` or ``StaffUser``; return the account.
 
     Each attempt first takes a slot per address and per account (``models.throttle``),
-    atomically, so concurrent guesses cannot check more passwords than the limit. A
-    wrong password keeps its slots (the caller commits them although it refuses: a
-    ``DomainError`` that is not ``Throttled``); a right one gives them back.
+    atomically, so concurrent guesses cannot check more passwords than the limit. The
+    slots are committed before the password is checked, with no transaction open during
+    the check: a wrong password keeps its slots; a right one gives them back.
     """
     email = normalize_email(email)
     if not email or not password:
         raise DomainError("Enter your e-mail address and password.")
-    _take_attempt(email, ip)
     user = db.session.scalar(
         select(model).where(model.email == email).execution_options(unscoped=True)
     )
-    if not _password_matches(user, password):
+    known_hash = user.password_hash if user is not None else None
+    _take_attempt(email, ip)
+    if not password_matches(known_hash, password):
         raise DomainError(BAD_CREDENTIALS)
     clear(f"sign-in:{email}")
     give_back(f"sign-in-ip:{ip}")
@@ -126,13 +132,13 @@ def authenticate(model, email: str, password: str, ip: str):
     return user
 
 
-def _password_matches(user, password: str) -> bool:
-    """Check the password; for an unknown e-mail spend the same time on a stand-in hash,
-    so that the answer's timing does not tell which addresses have accounts."""
-    if user is None or not user.password_hash:
+def password_matches(known_hash: str | None, password: str) -> bool:
+    """Check the password against the account's hash; for an unknown e-mail (no hash) spend the same time
+    on a stand-in hash, so that the answer's timing does not tell which addresses have accounts."""
+    if not known_hash:
         check_password_hash(_stand_in_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         return False
-    return user.check_password(password)
+    return check_password_hash(known_hash, password)
 
 
 @functools.cache

@@ -154,6 +154,44 @@ def test_concurrent_guesses_from_one_address_check_no_more_than_its_limit(tmp_pa
         assert (checked, refused) == (8, 6), (checked, refused)
 
 
+def test_a_slow_password_check_holds_up_no_other_sign_in_from_its_address(tmp_path, monkeypatch):
+    """The throttle's slots are committed before the password is checked: while one check runs (held here),
+    a colleague behind the same address signs in, instead of waiting for the first check to end."""
+    import threading
+    import time
+
+    import models.auth as auth
+
+    with shared_app(tmp_path) as app:
+        _a_company_user(app)
+        with app.app_context():
+            ben = db.session.scalar(select(CompanyUser).where(CompanyUser.email == "ben.buyer@acme.example"))
+            db.session.add(CompanyUser(email="slow@acme.example", first_name="Sam", last_name="Slow",
+                                       company=ben.company, password_hash=hash_password(PASSWORD)))
+            db.session.commit()
+        checking, release, real = threading.Event(), threading.Event(), auth.password_matches
+
+        def held(known_hash, password):
+            if threading.current_thread() is slow:
+                checking.set()
+                release.wait(30)
+            return real(known_hash, password)
+
+        monkeypatch.setattr(auth, "password_matches", held)
+        slow = threading.Thread(target=lambda: results.append(login(app.test_client(), "slow@acme.example")))
+        results: list = []
+        slow.start()
+        try:
+            assert checking.wait(10)
+            started = time.monotonic()
+            assert login(app.test_client(), "ben.buyer@acme.example").status_code == 302
+            assert time.monotonic() - started < 5
+        finally:
+            release.set()
+            slow.join(30)
+        assert [r.status_code for r in results] == [302]
+
+
 def _two_admins(app) -> dict[str, int]:
     with app.app_context():
         shop = Shop(code="de", name="Atrium Germany", locale="de_DE", currency="EUR")
