@@ -32,33 +32,29 @@ import os
 import random
 import re
 import time
-from collections import Counter, defaultdict
 from pathlib import Path
 
 import gevent
-import procstat
 import rules
+from collector import COLLECTOR
+from loadenv import (
+    MAX_REQUESTS,
+    MAX_SECONDS,
+    MEASURE,
+    MODE,
+    PASSWORD,
+    RESULT,
+    RETRIES,
+    SIGN_IN_TIMEOUT,
+    STEPS,
+    STOP_AFTER,
+    THINK,
+    WARMUP,
+)
 from locust import FastHttpUser, LoadTestShape, between, events, task
 from locust.exception import StopUser
 
 HERE = Path(__file__).resolve().parent
-MODE = os.environ.get("LOAD_MODE", "steady")
-RESULT = os.environ.get("LOAD_RESULT", "")
-PASSWORD = os.environ.get("LOAD_PASSWORD", "atrium-demo")
-THINK = [float(v) for v in os.environ.get("LOAD_THINK", "0.5,1.5").split(",")]
-WARMUP = float(os.environ.get("LOAD_WARMUP", "4"))
-MEASURE = float(os.environ.get("LOAD_MEASURE", "15"))
-SIGN_IN_TIMEOUT = float(os.environ.get("LOAD_SIGN_IN_TIMEOUT", "90"))
-MAX_SECONDS = float(os.environ.get("LOAD_MAX_SECONDS", "330"))
-MAX_REQUESTS = int(os.environ.get("LOAD_MAX_REQUESTS", "1500000"))
-STOP_AFTER = int(os.environ.get("LOAD_STOP_AFTER", "2"))
-STEPS = [int(v) for v in os.environ.get("LOAD_STEPS", "15,22,33,50,75,110,160,240,360,540,800,1200,1800").split(",")]
-# A window in which other work on the machine (not the app, PostgreSQL or locust) took more than this share of the
-# CPU is measured again, up to LOAD_RETRIES times per window: someone's test suite on the same 2 cores skews it.
-OTHER_LIMIT = float(os.environ.get("LOAD_OTHER_LIMIT", "15"))
-RETRIES = int(os.environ.get("LOAD_RETRIES", "2"))
-APP_PGID = int(os.environ.get("LOAD_APP_PGID") or 0) or None
-DATABASE = os.environ.get("LOAD_DATABASE") or None  # PostgreSQL backends of other databases count as "other" CPU
 
 PORTAL_SEARCH = ["anna", "jana", "klein", "weber", "lee", "sato", "mar", "sch", "berg", "singh"]
 STAFF_SEARCH = ["anna", "klein", "acme", "weber", "sato", "lee", "northwind", "berg"]
@@ -78,106 +74,6 @@ def _accounts(path: str) -> list[str]:
 PORTAL_ACCOUNTS = itertools.cycle(_accounts(os.environ.get("LOAD_PORTAL_USERS", str(HERE / "work" / "portal_users.csv"))))
 STAFF_ACCOUNTS = itertools.cycle(os.environ.get("LOAD_STAFF_USERS", "admin@atrium.example,support@atrium.example")
                                  .split(","))
-
-
-def percentile(ordered: list[float], share: float) -> float:
-    """Nearest-rank percentile of an ascending list (0 for an empty one)."""
-    if not ordered:
-        return 0.0
-    rank = max(1, min(len(ordered), round(share * len(ordered) + 0.5)))
-    return ordered[rank - 1]
-
-
-def summary(times: list[float]) -> dict:
-    ordered = sorted(times)
-    return {"count": len(ordered), "p50_ms": round(percentile(ordered, 0.50), 1),
-            "p95_ms": round(percentile(ordered, 0.95), 1), "p99_ms": round(percentile(ordered, 0.99), 1),
-            "max_ms": round(ordered[-1], 1) if ordered else 0.0,
-            "mean_ms": round(sum(ordered) / len(ordered), 1) if ordered else 0.0}
-
-
-class Collector:
-    """Every request, and the measured windows: throughput, exact percentiles, errors, CPU split."""
-
-    def __init__(self):
-        self.signed_in = 0
-        self.sign_in_failed = 0
-        self.requests = 0
-        self.all_errors = Counter()  # (phase, name, status, message) over the whole run
-        self.sign_in_times: list[float] = []
-        self.windows: list[dict] = []
-        self.window = None
-        self.started = time.time()
-        self.stop_reason = ""
-
-    def ready(self) -> int:
-        return self.signed_in + self.sign_in_failed
-
-    def open(self, users: int, label: str) -> None:
-        self.window = {"label": label, "users": users, "start": time.time(), "times": [],
-                       "by_name": defaultdict(list), "errors": Counter(), "bytes": 0, "sign_ins": [],
-                       "cpu": procstat.snapshot(APP_PGID, os.getpgrp(), DATABASE)}
-
-    def disturbed(self, step: dict) -> bool:
-        """Whether other work took more than OTHER_LIMIT % of the machine during ``step``'s window."""
-        return step["cpu_pct"].get("other", 0.0) > OTHER_LIMIT
-
-    def close(self) -> dict:
-        window, self.window = self.window, None
-        seconds = time.time() - window["start"]
-        cpu = procstat.share(window["cpu"], procstat.snapshot(APP_PGID, os.getpgrp(), DATABASE))
-        errors = sum(window["errors"].values())
-        count = len(window["times"])
-        step = {"label": window["label"], "users": window["users"], "seconds": round(seconds, 1),
-                "requests": count, "rps": round(count / seconds, 1) if seconds else 0.0,
-                **{k: v for k, v in summary(window["times"]).items() if k != "count"},
-                "errors": errors, "error_pct": round(100 * errors / count, 3) if count else 0.0,
-                "errors_by_kind": [{"name": n, "status": s, "message": m, "count": c}
-                                   for (n, s, m), c in window["errors"].most_common(20)],
-                "kb_per_request": round(window["bytes"] / count / 1024, 1) if count else 0.0,
-                "sign_ins_in_window": len(window["sign_ins"]),
-                "cpu_pct": cpu,
-                "pages": {name: summary(times) for name, times in sorted(window["by_name"].items())}}
-        self.windows.append(step)
-        return step
-
-    def record(self, name: str, response_time: float, length: int, status: int, exception) -> None:
-        self.requests += 1
-        sign_in = name.startswith("sign-in")
-        if sign_in and name.startswith("sign-in POST"):
-            self.sign_in_times.append(response_time)
-        message = ""
-        if exception is not None:
-            message = str(exception).strip().splitlines()[0][:200] if str(exception).strip() else type(exception).__name__
-            phase = self.window["label"] if self.window else "outside windows"
-            self.all_errors[(phase, name, status, message)] += 1
-        window = self.window
-        if window is None:
-            return
-        if sign_in:
-            window["sign_ins"].append(response_time)
-            if exception is not None:
-                window["errors"][(name, status, message)] += 1
-            return
-        window["times"].append(response_time)
-        window["by_name"][name].append(response_time)
-        window["bytes"] += length or 0
-        if exception is not None:
-            window["errors"][(name, status, message)] += 1
-
-    def result(self) -> dict:
-        point, why = rules.break_point([w for w in self.windows if w["label"].startswith("step")])
-        return {"mode": MODE, "host": os.environ.get("LOAD_HOST_LABEL", ""), "think_seconds": THINK,
-                "warmup_seconds": WARMUP, "measure_seconds": MEASURE, "seconds": round(time.time() - self.started, 1),
-                "requests": self.requests, "signed_in": self.signed_in, "sign_in_failed": self.sign_in_failed,
-                "sign_in": summary(self.sign_in_times), "stop_reason": self.stop_reason,
-                "windows": self.windows,
-                "break_point": point["users"] if point else None, "break_reason": why,
-                "errors": [{"phase": p, "name": n, "status": s, "message": m, "count": c}
-                           for (p, n, s, m), c in self.all_errors.most_common(50)]}
-
-
-COLLECTOR = Collector()
 
 
 @events.request.add_listener
@@ -384,28 +280,32 @@ if MODE == "ramp":
                     COLLECTOR.open(users, f"step {self.index + 1}")
                     self.phase, self.since = "measuring", now
             elif self.phase == "measuring" and now - self.since >= MEASURE:
-                step = COLLECTOR.close()
-                if COLLECTOR.disturbed(step) and self.retries < RETRIES:
-                    step["label"] = f"disturbed {step['label']}"  # kept in the file, left out of the ramp
-                    self.retries += 1
-                    COLLECTOR.open(users, f"step {self.index + 1}")
-                    self.since = now
-                    return users, self._rate()
-                self.retries = 0
-                steps = [w for w in COLLECTOR.windows if w["label"].startswith("step")]
-                ok, why = rules.holds(step, steps[-2] if len(steps) > 1 else None)
-                step["holds"], step["why_not"] = ok, why
-                self.failed_steps += 0 if ok else 1
-                if self.failed_steps >= STOP_AFTER:
-                    COLLECTOR.stop_reason = f"{self.failed_steps} steps did not hold (last: {why})"
-                    return None
-                if self.index + 1 >= len(STEPS):
-                    COLLECTOR.stop_reason = "last step reached"
-                    return None
-                self.index += 1
-                self.phase, self.since = "spawning", now
-                users = STEPS[self.index]
+                return self._measured(users, now)
             return users, self._rate()
+
+        def _measured(self, users: int, now: float):
+            """A step's window is over: measure it again if it was disturbed, else judge it and go on or stop."""
+            step = COLLECTOR.close()
+            if COLLECTOR.disturbed(step) and self.retries < RETRIES:
+                step["label"] = f"disturbed {step['label']}"  # kept in the file, left out of the ramp
+                self.retries += 1
+                COLLECTOR.open(users, f"step {self.index + 1}")
+                self.since = now
+                return users, self._rate()
+            self.retries = 0
+            steps = [w for w in COLLECTOR.windows if w["label"].startswith("step")]
+            ok, why = rules.holds(step, steps[-2] if len(steps) > 1 else None)
+            step["holds"], step["why_not"] = ok, why
+            self.failed_steps += 0 if ok else 1
+            if self.failed_steps >= STOP_AFTER:
+                COLLECTOR.stop_reason = f"{self.failed_steps} steps did not hold (last: {why})"
+                return None
+            if self.index + 1 >= len(STEPS):
+                COLLECTOR.stop_reason = "last step reached"
+                return None
+            self.index += 1
+            self.phase, self.since = "spawning", now
+            return STEPS[self.index], self._rate()
 
 else:
     @events.test_start.add_listener
