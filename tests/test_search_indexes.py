@@ -34,3 +34,14 @@ def test_the_customer_search_reads_trigram_indexes(app, login_as):
         plan = _plan("SELECT id FROM companies WHERE CAST(name AS VARCHAR) ILIKE %(p)s", {"p": "%cme%"})
         assert "ix_companies_name_trgm" in plan, plan
 
+
+def test_the_application_search_reads_trigram_indexes(app, login_as):
+    client = login_as("admin@atrium.example")
+    with count_queries(app, with_params=True) as statements:
+        assert client.get("/admin/applications/?search=mbrell").status_code == 200
+    [(count, params)] = [(s, p) for s, p in statements if s.lstrip().upper().startswith("SELECT COUNT")]
+    with app.app_context():
+        plan = _plan(count, params)
+        assert "ix_company_applications_company_name_trgm" in plan, plan
+        assert "Seq Scan on company_applications" not in plan, plan
+
