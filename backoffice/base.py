@@ -11,6 +11,7 @@ from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.model import filters, typefmt
 from flask_admin.model.widgets import InlineFieldListWidget, InlineFormWidget
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy.exc import IntegrityError
 from wtforms.validators import ValidationError
 from wtforms.widgets import ListWidget
@@ -196,6 +197,11 @@ def _tidy(form):
         if field.flags.required and choices is not None and "Select" in field.type and no_blank:
             field.render_kw = dict(field.render_kw or {}, required=False)
     return form
+
+
+def badge(label: str, tone: str) -> Markup:
+    """A status badge for a list or details column (``tone``: Bootstrap's success, warning, secondary…)."""
+    return Markup(f'<span class="badge badge-{escape(tone)}">{escape(label)}</span>')
 
 
 def field_is_a_group(field) -> bool:

@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from backoffice.base import StaffModelView
+from backoffice.base import StaffModelView, badge
 from backoffice.company_page import (
     COMPANY_PAGE_LOADS,
     CompanyPageActions,
@@ -36,8 +36,7 @@ STATUS_COLOURS = {"active": "success", "pending": "warning", "inactive": "second
 
 
 def status_badge(view, context, model, name):
-    colour = STATUS_COLOURS.get(model.status, "light")
-    return Markup(f'<span class="badge badge-{colour}">{escape(model.status.capitalize())}</span>')
+    return badge(model.status.capitalize(), STATUS_COLOURS.get(model.status, "light"))
 
 
 def _name_link(view, context, model, name):

@@ -17,6 +17,7 @@ from extensions import db
 from models.addresses import (
     add_address,
     address_book_mode,
+    billing_address,
     delete_address,
     format_address,
     update_address,
@@ -76,7 +77,6 @@ COMPANY_PAGE_LOADS = (
 )
 
 
-
 def members(company_id: int) -> tuple[list[CompanyUser], int, int]:
     """The first members by name (with what the table shows), and how many there are, active or not: one
     statement, the counts riding along."""
@@ -124,14 +124,6 @@ def company_page_context(company: Company, actor) -> dict:
         "statuses": CompanyStatus,
         "audit_url": url_for("audit.index_view", flt0_company_id_equals=company.id),
     }
-
-
-def billing_address(company_id: int) -> Address | None:
-    """The company's default billing address, else its first one."""
-    return db.session.scalar(
-        select(Address).where(Address.company_id == company_id, Address.kind == "billing")
-        .order_by(Address.is_default.desc(), Address.id).limit(1)
-    )
 
 
 def unit_section(company: Company) -> dict:

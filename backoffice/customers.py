@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import Unicode, and_, cast, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from backoffice.base import StaffModelView, posted_ids
+from backoffice.base import StaffModelView, badge, posted_ids
 from backoffice.customer_editor import (
     CUSTOMER_EDITOR_LOADS,
     CustomerEditorActions,
@@ -104,11 +104,6 @@ def _company_link(view, context, model, name):
     return Markup(f'<a href="{escape(url)}">{escape(model.company.name)}</a>')
 
 
-def _badge(status: tuple[str, str]) -> str:
-    label, tone = status
-    return f'<span class="badge badge-{tone}">{escape(label)}</span>'
-
-
 def _done(verb: str, state: str):
     """The message of a bulk (de)activation, given how many users changed."""
     return lambda n: (f"{n} user{'' if n == 1 else 's'} {verb}." if n
@@ -116,7 +111,7 @@ def _done(verb: str, state: str):
 
 
 def _shops(view, context, model, name):
-    return Markup(" ".join(_badge(a.status) for a in model.shop_assignments))
+    return Markup(" ").join(badge(*a.status) for a in model.shop_assignments)
 
 
 class CompanyUserView(CustomerEditorActions, LiveFilterOptions, StaffModelView):
@@ -142,7 +137,7 @@ class CompanyUserView(CustomerEditorActions, LiveFilterOptions, StaffModelView):
         "company": _company_link,
         "roles": lambda v, c, m, n: ", ".join(r.name for r in m.roles),
         "shop_assignments": _shops,
-        "active": lambda v, c, m, n: Markup(_badge(m.access_status)),
+        "active": lambda v, c, m, n: badge(*m.access_status),
         "customer_type": lambda v, c, m, n: CUSTOMER_TYPE_LABELS.get(m.customer_type, m.customer_type),
     }
     column_details_list = ("email", "first_name", "last_name", "phone", "company", "business_unit", "roles",

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectMultipleField
 
-from backoffice.base import StaffModelView, refuse_as_form_error
+from backoffice.base import StaffModelView, badge, refuse_as_form_error
 from backoffice.filters import LiveFilterOptions, live_options
 from backoffice.pages import form_id, load_or_404
 from edge import attempt
@@ -60,7 +60,7 @@ TONE_BADGES = {"neutral": "secondary", "info": "info", "primary": "primary", "su
 def state_badge(view, context, model, name):
     """The subject's state as a badge, with the label and tone its workflow gives it."""
     label, tone = getattr(view, "_state_looks", {}).get((model.workflow_id, model.state), (model.state, "neutral"))
-    return Markup(f'<span class="badge badge-{TONE_BADGES[tone]}">{escape(label)}</span>')
+    return badge(label, TONE_BADGES[tone])
 
 
 def state_choices(subject_type: str) -> list[tuple[str, str]]:

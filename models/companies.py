@@ -227,7 +227,7 @@ def save_business_unit(company: Company, *, actor: Actor, name: str, parent: Bus
         raise DomainError(f"{company.name} already has a business unit named {name}.", "name")
     if parent is not None and (parent.company_id != company.id or parent is unit):
         raise DomainError("Choose a parent unit of the same company.", "parent")
-    if unit is not None and parent is not None and _is_below(parent, unit):
+    if unit is not None and parent is not None and parent.id in descendant_ids(company.business_units, unit.id):
         raise DomainError(f"{parent.name} is below {unit.name}; a unit cannot move under its own sub-unit.", "parent")
     if unit is None:
         unit = BusinessUnit(name=name, parent=parent)
@@ -258,16 +258,6 @@ def _check_rep(rep) -> None:
         raise DomainError(f"{rep.name} is not an active staff member.")
 
 
-def _is_below(candidate: BusinessUnit, unit: BusinessUnit) -> bool:
-    """Whether ``candidate`` lies somewhere under ``unit`` in the tree."""
-    node = candidate.parent
-    while node is not None:
-        if node is unit:
-            return True
-        node = node.parent
-    return False
-
-
 def unit_tree(units) -> list[tuple]:
     """The units in tree order with their depth: ``[(unit, depth), ...]``."""
     children = defaultdict(list)
@@ -285,6 +275,7 @@ def unit_tree(units) -> list[tuple]:
 
 
 def descendant_ids(units, unit_id: int) -> set[int]:
+    """The ids of every unit below ``unit_id`` among ``units`` (a unit cannot move under one of these)."""
     children = defaultdict(list)
     for unit in units:
         children[unit.parent_id].append(unit.id)
@@ -295,7 +286,6 @@ def descendant_ids(units, unit_id: int) -> set[int]:
             found.add(current)
             stack.extend(children[current])
     return found
-
 
 
 @operation(Perm.MANAGE_COMPANY, staff=StaffPerm.MANAGE_COMPANIES, on="unit")

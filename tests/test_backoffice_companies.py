@@ -295,3 +295,19 @@ def test_the_company_page_and_list_run_a_flat_number_of_statements(app, login_as
     assert "grow4@acme.example" in html and "later4@acme.example" in html and "Extra 3" in listing
     assert len(large_page) == len(small_page), (len(small_page), len(large_page))
     assert len(large_list) == len(small_list), (len(small_list), len(large_list))
+
+
+@pytest.mark.parametrize("query", ["unit=abc", "unit=-3", "unit=99999999999", "unit=GLOBEX", "units_page=abc",
+                                   "units_page=-1", "units_page=999999999", "addresses_page=0",
+                                   "addresses_page=1e9"])
+def test_a_bad_unit_or_page_on_the_company_page_shows_the_page_without_an_edit_form(app, login_as, query):
+    """A unit that is not the company's (another company's, none at all) opens no edit form; a bad page
+    number shows the first page (or the last, past the end)."""
+    client = login_as("admin@atrium.example")
+    cid = company_id(app)
+    with app.app_context():
+        globex_unit = f.company("Globex").business_units[0].id
+    response = client.get(f"{COMPANIES}details/?id={cid}&{query.replace('GLOBEX', str(globex_unit))}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'id="unit-edit"' not in html and "Plant North" in html and "1 Foundry Road" in html
