@@ -39,6 +39,13 @@ def seed_features(shops, staff) -> None:
     })
     ivan.confirmation_pending = False  # Ivan opened the link in his mail; staff have yet to approve
     db.session.flush()
+    from demo_catalog import seed_catalog, seed_orders
+
+    seed_catalog(shops)
+    seed_orders(anna.company)
+    from demo_aftersales import seed_aftersales
+
+    seed_aftersales(anna.company)
 
 
 def _seed_attributes(shops) -> None:

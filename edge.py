@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     abort,
+    current_app,
     flash,
     g,
     make_response,
@@ -56,7 +57,11 @@ def init_app(app) -> None:
 
 
 def _begin() -> None:
-    """Refuse NUL characters (no database stores them); a GET only reads (SQLite: no write lock)."""
+    """Refuse NUL characters (no database stores them); a GET only reads (SQLite: no write lock).
+    A view that takes files (``takes_files``) may receive them before anything reads the form."""
+    files = getattr(current_app.view_functions.get(request.endpoint), "takes_files", 0)
+    if files:
+        allow_files(files() if callable(files) else files)
     if request.method in SAFE_METHODS:
         g.edge_reading = reads_only()
     fields = list(request.args.items(multi=True))
@@ -182,3 +187,25 @@ def _conflict(error: IntegrityError):
         return _error_page(409, message)
     flash(message, _category("danger"))
     return _back()
+
+
+def takes_files(count):
+    """Mark a view whose form carries up to ``count`` files (a number, or a function of the app's settings
+    giving it): its requests may be that large (the rest of Atrium keeps ``MAX_CONTENT_LENGTH``)."""
+
+    def mark(view):
+        view.takes_files = count
+        return view
+
+    return mark
+
+
+def allow_files(count: int) -> None:
+    """Let this request carry ``count`` files of the largest allowed size (before anything reads the form)."""
+    request.max_content_length = count * current_app.config["FILE_MAX_BYTES"] + 1024 * 1024
+
+
+def read_uploads(storages) -> list[tuple[str, bytes]]:
+    """(name, bytes) of the chosen files of a form's file field; empty choices are skipped."""
+    limit = current_app.config["FILE_MAX_BYTES"] + 1  # one byte over is enough to refuse it
+    return [(s.filename or "", s.read(limit)) for s in storages or () if s and (s.filename or "")]

@@ -41,17 +41,17 @@ def page_of(rows: list, per_page: int = 25, arg: str = "page") -> ListPage:
 
 
 def paginate(query, per_page: int = 25, arg: str = "page") -> ListPage:
-    """One page of ``query`` (a select of one entity) in one statement: the count rides along as a window
-    function. A page past the end costs a second statement and shows the last page. A page with several
-    paged sections names each section's page by its own query argument (``arg``)."""
+    """One page of ``query`` (a select of one entity) in one statement: the count rides along as a scalar
+    sub-query, counted once over the filter's index (a window count would read every matching row in full
+    before the page). A page past the end costs a second statement and shows the last page. A page with
+    several paged sections names each section's page by its own query argument (``arg``)."""
     page = page_number(arg)
-    rows = db.session.execute(
-        query.add_columns(func.count().over()).limit(per_page).offset((page - 1) * per_page)).all()
+    counted = query.add_columns(select(func.count()).select_from(query.order_by(None).subquery()).scalar_subquery())
+    rows = db.session.execute(counted.limit(per_page).offset((page - 1) * per_page)).all()
     if not rows and page > 1:
         total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
         last = max(1, -(-total // per_page))
-        rows = db.session.execute(
-            query.add_columns(func.count().over()).limit(per_page).offset((last - 1) * per_page)).all()
+        rows = db.session.execute(counted.limit(per_page).offset((last - 1) * per_page)).all()
         page = last
     return ListPage([row[0] for row in rows], page, per_page, rows[0][1] if rows else 0)
 
@@ -70,8 +70,8 @@ class KeysetPage:
         return iter(self.items)
 
 
-def _cursor(row) -> str:
-    return f"{(row.at - EPOCH) // timedelta(microseconds=1)}-{row.id}"
+def _cursor(row, at: str = "at") -> str:
+    return f"{(getattr(row, at) - EPOCH) // timedelta(microseconds=1)}-{row.id}"
 
 
 def _position(raw: str | None):
@@ -85,22 +85,23 @@ def _position(raw: str | None):
         return None
 
 
-def keyset_page(query, model, per_page: int = 25) -> KeysetPage:
-    """The page of ``query`` (rows of ``model`` with ``at`` and ``id``, newest first) before ``?older=`` or
-    after ``?newer=``: the index on (…, at, id) is read from that position, one row more than the page to
-    know whether more follow. A cursor past either end shows the newest page."""
-    key = tuple_(model.at, model.id)
+def keyset_page(query, model, per_page: int = 25, at: str = "at") -> KeysetPage:
+    """The page of ``query`` (rows of ``model`` with a time column ``at`` and ``id``, newest first) before
+    ``?older=`` or after ``?newer=``: the index on (…, at, id) is read from that position, one row more than
+    the page to know whether more follow. A cursor past either end shows the newest page."""
+    time = getattr(model, at)
+    key = tuple_(time, model.id)
     older, newer = _position(request.args.get("older")), _position(request.args.get("newer"))
     if older is not None:
         rows = db.session.scalars(query.where(key < older).limit(per_page + 1)).all()
         if rows:
-            return KeysetPage(rows[:per_page], _cursor(rows[0]), _cursor(rows[per_page - 1]) if len(rows) > per_page
-                              else None)
+            return KeysetPage(rows[:per_page], _cursor(rows[0], at),
+                              _cursor(rows[per_page - 1], at) if len(rows) > per_page else None)
     elif newer is not None:
-        rows = db.session.scalars(query.where(key > newer).order_by(None).order_by(model.at, model.id)
+        rows = db.session.scalars(query.where(key > newer).order_by(None).order_by(time, model.id)
                                   .limit(per_page + 1)).all()
         if rows:
             more, rows = len(rows) > per_page, rows[:per_page][::-1]
-            return KeysetPage(rows, _cursor(rows[0]) if more else None, _cursor(rows[-1]))
+            return KeysetPage(rows, _cursor(rows[0], at) if more else None, _cursor(rows[-1], at))
     rows = db.session.scalars(query.limit(per_page + 1)).all()
-    return KeysetPage(rows[:per_page], None, _cursor(rows[per_page - 1]) if len(rows) > per_page else None)
+    return KeysetPage(rows[:per_page], None, _cursor(rows[per_page - 1], at) if len(rows) > per_page else None)

@@ -24,10 +24,19 @@ from models.workflows import Workflow, WorkflowTransition
 
 def init_app(app) -> None:
     from backoffice.applications import CompanyApplicationView
+    from backoffice.assets import register as register_assets
     from backoffice.attributes import AttributeDefinitionView, ShopAttributeView
     from backoffice.auth import StaffIndexView
+    from backoffice.catalog import register as register_catalog
     from backoffice.companies import CompanyView
+    from backoffice.content import register as register_content
     from backoffice.customers import CompanyUserView
+    from backoffice.files import register as register_files
+    from backoffice.inquiries import register as register_inquiries
+    from backoffice.orders import register as register_orders
+    from backoffice.quotes import register as register_quotes
+    from backoffice.recurring import register as register_recurring
+    from backoffice.services import register as register_services
     from backoffice.staff import StaffUserView
     from backoffice.system import AuditEventView, OutboxView, ShopView
     from backoffice.workflow import WorkflowTransitionView, WorkflowView
@@ -44,12 +53,21 @@ def init_app(app) -> None:
     admin.add_view(
         CompanyApplicationView(CompanyApplication, db, name="Applications", endpoint="applications", category=customers)
     )
+    register_orders(admin)
+    register_quotes(admin)
+    register_recurring(admin)
+    register_inquiries(admin)
+    register_assets(admin)
+    register_files(admin)
+    register_catalog(admin)
+    register_services(admin)
     admin.add_view(ShopView(Shop, db, name="Shops", endpoint="shops", category="Setup"))
     admin.add_view(AttributeDefinitionView(
         AttributeDefinition, db, name="Customer attributes", endpoint="attributes", category="Setup"
     ))
     admin.add_view(ShopAttributeView(ShopAttribute, db, name="Shop attributes", endpoint="shop_attributes", category="Setup"))
     admin.add_view(StaffUserView(StaffUser, db, name="Staff", endpoint="staff", category="Setup"))
+    register_content(admin)
     admin.add_view(WorkflowView(Workflow, db, name="Workflows", endpoint="workflows", category="Setup"))
     admin.add_view(
         WorkflowTransitionView(WorkflowTransition, db, name="Transitions", endpoint="transitions", category="Setup")

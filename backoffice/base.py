@@ -5,6 +5,7 @@ import logging
 from datetime import datetime
 
 from flask import abort, flash, redirect, request, url_for
+from flask_admin import BaseView
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import FilterConverter
@@ -42,11 +43,14 @@ def posted_ids(ids) -> list[int]:
     return good
 
 
-def refuse_as_form_error(check, model) -> None:
-    """Run a model check from a Flask-Admin hook: its refusal shows beside the form and nothing is saved."""
+def refuse_as_form_error(check, model, form=None) -> None:
+    """Run a model check from a Flask-Admin hook: its refusal shows above the form, and beside the field it
+    names when ``form`` has that field; nothing is saved."""
     try:
         check(model, actor=current_actor())
     except DomainError as error:
+        if form is not None and error.field and error.field in form:
+            form[error.field].errors = list(form[error.field].errors) + [error.message]
         raise ValidationError(error.message) from error
 
 
@@ -208,3 +212,15 @@ def field_is_a_group(field) -> bool:
     """A field drawn as several controls (a checkbox list, an inline list of rows) is labelled as a group
     (templates/admin/lib.html): a ``<label for>`` may only name a single control."""
     return isinstance(field.widget, (ListWidget, InlineFieldListWidget, InlineFormWidget))
+
+
+class StaffPageView(BaseView):
+    """A back office page that is not a model's list (an import, say): staff holding ``required_permission``."""
+
+    required_permission: StaffPerm | None = None
+
+    def is_accessible(self) -> bool:
+        return is_staff_user() and (self.required_permission is None or current_actor().can(self.required_permission))
+
+    def inaccessible_callback(self, name, **kwargs):
+        return deny_or_login()

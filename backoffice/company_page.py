@@ -49,6 +49,7 @@ from models.invitations import (
     revoke_invitation,
 )
 from models.members import grantable_roles
+from models.permissions import StaffPerm
 from models.shops import AddressBookMode, Shop, ShopAssignment
 from models.staff import StaffUser
 from models.users import CompanyUser
@@ -123,7 +124,18 @@ def company_page_context(company: Company, actor) -> dict:
         "format_address": lambda a: format_address(a, company.shop.address_format),
         "statuses": CompanyStatus,
         "audit_url": url_for("audit.index_view", flt0_company_id_equals=company.id),
+        "orders_url": url_for("orders.index_view", flt0_company_id_equals=company.id)
+        if actor.can(StaffPerm.MANAGE_ORDERS) else None,
+        "aftersales_links": aftersales_links(company, actor),
     }
+
+
+def aftersales_links(company: Company, actor) -> list[tuple[str, str]]:
+    """(label, url) of the after-sales lists filtered on the company, those the actor may open."""
+    lists = ((StaffPerm.MANAGE_AFTER_SALES, "assets", "Assets"), (StaffPerm.MANAGE_AFTER_SALES, "files", "Files"),
+             (StaffPerm.WORK_INQUIRIES, "inquiries", "Inquiries"))
+    return [(f"{label} of {company.name}", url_for(f"{endpoint}.index_view", flt0_company_id_equals=company.id))
+            for permission, endpoint, label in lists if actor.can(permission)]
 
 
 def unit_section(company: Company) -> dict:

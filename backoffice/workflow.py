@@ -18,8 +18,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectMultipleField
 
 from backoffice.base import StaffModelView, badge, refuse_as_form_error
+from backoffice.diagram import workflow_svg
 from backoffice.filters import LiveFilterOptions, live_options
-from backoffice.pages import form_id, load_or_404
+from backoffice.pages import form_id, load_or_404, run_and_redirect
 from edge import attempt
 from extensions import db
 from models.permissions import BUILTIN_ROLES, PERM_LABELS, STAFF_PERM_LABELS, STAFF_ROLES, Perm, StaffPerm
@@ -27,6 +28,7 @@ from models.workflow_definitions import (
     check_definition,
     check_transition,
     mail_templates,
+    move_subjects,
 )
 from models.workflow_engine import available_transitions, history_of, transition, workflow_of, workflows_for
 from models.workflows import (
@@ -101,6 +103,7 @@ class WorkflowSubjectView(LiveFilterOptions, StaffModelView):
             "state_label": state.label if state else model.state,
             "state_colour": TONE_BADGES[state.tone if state else "neutral"],
             "can_edit_workflows": current_actor().can(StaffPerm.MANAGE_WORKFLOWS),
+            "comment_shown": model.customer_sees_comments,
         }
 
     @expose("/transition/", methods=("POST",))
@@ -130,8 +133,8 @@ class WorkflowView(StaffModelView):
     can_delete = False
     can_create = False
     column_list = ("key", "name", "states", "transitions", "reasons", "subject_type")
-    column_details_list = ("key", "name", "subject_type", "states", "transitions", "reasons")
-    column_labels = {"subject_type": "Drives"}
+    column_details_list = ("key", "name", "subject_type", "diagram", "states", "transitions", "reasons")
+    column_labels = {"subject_type": "Drives", "diagram": "Diagram"}
     column_formatters = {
         "states": lambda v, c, m, n: ", ".join(s.label for s in m.states),
         "transitions": lambda v, c, m, n: Markup(
@@ -142,6 +145,7 @@ class WorkflowView(StaffModelView):
         "reasons": lambda v, c, m, n: len(m.reasons),
     }
     column_formatters_detail = {
+        "diagram": lambda v, c, m, n: Markup('<div class="atrium-diagram-box">{}</div>').format(workflow_svg(m)),
         "states": lambda v, c, m, n: Markup("<br>".join(
             escape(f"{s.label} ({s.key})" + (" · initial" if s.initial else "") + (" · final" if s.final else ""))
             for s in m.states
@@ -172,9 +176,21 @@ class WorkflowView(StaffModelView):
     }
 
     one_loads = (selectinload(Workflow.states), selectinload(Workflow.transitions), selectinload(Workflow.reasons))
+    details_template = "backoffice/workflow_definition.html"
 
     def get_query(self):
         return super().get_query().options(*self.one_loads)
+
+    @expose("/move/", methods=("POST",))
+    def move_view(self):
+        """Move every item in one state to another (before removing or retiring a state)."""
+        workflow = load_or_404(Workflow, form_id())
+        source, target = request.form.get("from_state", "")[:40], request.form.get("to_state", "")[:40]
+        return run_and_redirect(
+            lambda: move_subjects(workflow, source, target, actor=current_actor()),
+            lambda count: f"{count} item{'' if count == 1 else 's'} moved from {workflow.label_of(source)} to "
+                          f"{workflow.label_of(target)}.",
+            url_for(".details_view", id=workflow.id))
 
     def on_model_change(self, form, model, is_created):
         for reason in model.reasons:

@@ -1,9 +1,10 @@
 """Bulk operations and jobs, timed per row through the model functions and jobs themselves.
 
 ``OPERATIONS`` is the list to extend: when an order operation exists (budget
-resets, a CSV quick order, ...), it joins as one more ``Operation`` naming the
-functions it covers. ``unmeasured_jobs`` lists the jobs no operation covers, so
-the report shows what is still missing.
+resets, ...), it joins as one more ``Operation`` naming the functions it
+covers; a CSV quick order of 10, 100 and 1,000 lines is there already.
+``unmeasured_jobs`` lists the jobs no operation covers, so the report shows
+what is still missing.
 
 Each round prepares its input (not timed), runs the operation and commits
 (timed, as the request or job that calls it would), then puts the data back
@@ -19,9 +20,10 @@ import statistics
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from typing import Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from extensions import db
@@ -137,6 +139,61 @@ def _set_shop_access(enabled: bool) -> Callable[[World, list[int]], int]:
     return run
 
 
+def _bench_products(count: int) -> list[str]:
+    """The SKUs of ``count`` products only the benchmark orders (delivered, base prices in EUR and USD), added
+    in bulk the first time: every profile orders the same, whatever its own catalog holds."""
+    from models.catalog import Product, ProductType, ShipmentType, product_shipment_types
+    from models.pricing import BASE_GROUP, Price, PriceList
+
+    skus = [f"QO-BENCH-{n:04d}" for n in range(count)]
+    missing = set(skus) - set(db.session.scalars(select(Product.sku).where(Product.sku.in_(skus))))
+    if missing:
+        standard = db.session.scalar(select(ProductType.id).where(ProductType.key == "standard"))
+        delivery = db.session.scalar(select(ShipmentType.id).where(ShipmentType.key == "delivery"))
+        lists = db.session.scalars(select(PriceList.id).where(PriceList.customer_group == BASE_GROUP)).all()
+        db.session.execute(insert(Product), [{"sku": sku, "name": f"Benchmark part {sku}", "description": "",
+                                              "product_type_id": standard, "active": True} for sku in sorted(missing)])
+        ids = db.session.scalars(select(Product.id).where(Product.sku.in_(missing))).all()
+        db.session.execute(insert(product_shipment_types), [{"product_id": i, "shipment_type_id": delivery}
+                                                            for i in ids])
+        db.session.execute(insert(Price), [{"price_list_id": list_id, "product_id": i, "min_quantity": 1,
+                                            "amount": Decimal("1.50")} for i in ids for list_id in lists])
+    return skus
+
+
+def _quick_order_file(world: World, rows: int) -> bytes:
+    """A quick order CSV of ``rows`` lines (a product each), for an empty cart."""
+    skus = _bench_products(rows)
+    _drop_cart(world)
+    return ("sku,quantity\n" + "".join(f"{sku},2\n" for sku in skus)).encode()
+
+
+def _quick_order(world: World, data: bytes) -> int:
+    """The portal's quick order upload, without the page: read the file, open the cart, add every line."""
+    from models.carts import add_to_cart, open_cart
+    from models.quick_order import read_quick_order_csv
+    from models.users import CompanyUser
+
+    buyer = db.session.get(CompanyUser, world.admin.customer_id)
+    rows, _problems = read_quick_order_csv(data)
+    reports = add_to_cart(open_cart(buyer, buyer.company.shop), [(row.sku, row.quantity) for row in rows],
+                          actor=world.admin, source="quick_order")
+    return sum(1 for report in reports if report.ok)
+
+
+def _drop_cart(world: World, _state: object = None) -> None:
+    from models.carts import Cart
+
+    db.session.execute(delete(Cart).where(Cart.owner_id == world.admin.customer_id))  # its lines cascade
+    db.session.expire_all()
+
+
+def _quick_order_operation(rows: int) -> Operation:
+    return Operation(f"quick order CSV of {rows:,} lines into a cart", ("models.quick_order.read_quick_order_csv",
+                                                                       "models.carts.add_to_cart"),
+                     rows, _quick_order_file, _quick_order, _drop_cart)
+
+
 def _then_deliver(run: Callable[[World, object], int]) -> Callable[[World, object], None]:
     def undo(world: World, state: object) -> None:
         run(world, state)
@@ -157,6 +214,7 @@ OPERATIONS: list[Operation] = [
               _customers, _set_active(False), _then_deliver(_set_active(True))),
     Operation("disable shop access of 100 customers (back office action)", ("models.shops.set_assignment_states",),
               100, _customers, _set_shop_access(False), _then_deliver(_set_shop_access(True))),
+    *(_quick_order_operation(rows) for rows in (10, 100, 1000)),
 ]
 
 

@@ -59,8 +59,11 @@ def _commit() -> str:
 
 
 def key(page: dict) -> str:
-    """The same page at every size: a deep page is the last one, whatever its number."""
-    return re.sub(r"page=\d+", "page=last", page["url"]) if page["kind"] == "deep" else page["url"]
+    """The same page at every size: a deep page is the last one, whatever its number, or the one an Older
+    link leads to, whatever its cursor."""
+    if page["kind"] != "deep":
+        return page["url"]
+    return re.sub(r"older=\d+-\d+", "older=cursor", re.sub(r"page=\d+", "page=last", page["url"]))
 
 
 def mark_pages(pages: list[dict], baseline: dict | None) -> None:

@@ -45,6 +45,7 @@ class CompanyApplication(WorkflowSubject, db.Model):
     __table_args__ = (UniqueConstraint("shop_id", "open_email", name="uq_application_open_email"),)
     subject_type = default_workflow = "company_application"
     subject_noun = "application"
+    customer_sees_comments = False  # the applicant has no portal yet: only a mail carries a comment
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))

@@ -68,6 +68,7 @@ def record_many(actor: Actor, action: str, *, targets, company_id=None, each=Non
 AUDIT_KINDS = {
     "user": "Users", "invitation": "Invitations", "role": "Roles", "company": "Company",
     "business_unit": "Business units", "address": "Addresses", "shop": "Shop access",
+    "asset": "Assets", "file": "Files", "inquiry": "Inquiries", "booked_service": "Booked services",
 }
 
 

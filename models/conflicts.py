@@ -34,6 +34,23 @@ CONFLICTS = {
     "attribute_definitions.key": "An attribute with that key already exists.",
     "uq_shop_assignment_user_shop": "The customer is already assigned to that shop.",
     "shop_assignments.user_id, shop_assignments.shop_id": "The customer is already assigned to that shop.",
+    "uq_asset_company_serial": "The company already has an asset with that serial number.",
+    "assets.company_id, assets.serial_number": "The company already has an asset with that serial number.",
+    "uq_inquiry_types_key": "An inquiry type with that key already exists.",
+    "inquiry_types.key": "An inquiry type with that key already exists.",
+    "uq_products_sku": "Another product already has that SKU.",
+    "products.sku": "Another product already has that SKU.",
+    "uq_product_types_key": "A product type with that key already exists.",
+    "product_types.key": "A product type with that key already exists.",
+    "uq_shipment_types_key": "A shipment type with that key already exists.",
+    "shipment_types.key": "A shipment type with that key already exists.",
+    "uq_price_list_currency_group": "That customer group already has a price list in that currency.",
+    "price_lists.currency, price_lists.customer_group":
+        "That customer group already has a price list in that currency.",
+    "uq_price_tier": "That price list already has a price for the product from that quantity; change that one "
+                     "instead.",
+    "prices.price_list_id, prices.product_id, prices.min_quantity":
+        "That price list already has a price for the product from that quantity; change that one instead.",
 }
 IN_USE = "It is still in use elsewhere in Atrium, so it cannot be removed. Nothing was changed."
 GENERIC = ("That could not be saved: it clashes with a change saved a moment ago, perhaps by someone "

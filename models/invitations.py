@@ -29,6 +29,7 @@ from models.passwords import check_new_password
 from models.permissions import Perm, StaffPerm
 from models.scoping import CompanyOwned
 from models.shops import add_shop_assignment
+from models.uploads import upload_text
 from models.users import CompanyUser, Role
 
 MAX_LIST_LINES = 1000
@@ -204,14 +205,10 @@ def read_address_list(data: bytes, filename: str | None = None) -> list[tuple[in
     """
     if filename is not None and not filename.lower().endswith(LIST_SUFFIXES):
         raise DomainError("Upload a .csv or .txt file.")
-    if len(data) > LIST_MAX_BYTES:
-        raise DomainError("The file is larger than 1 MB; split it into smaller files.")
-    try:
-        content = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DomainError("The file is not UTF-8 text. Save it as UTF-8 (CSV or TXT) and upload it again.") from None
-    if "\x00" in content:
-        raise DomainError("The file is not a text file. Upload a CSV or TXT list of e-mail addresses.")
+    content = upload_text(
+        data, LIST_MAX_BYTES, too_large="The file is larger than 1 MB; split it into smaller files.",
+        not_utf8="The file is not UTF-8 text. Save it as UTF-8 (CSV or TXT) and upload it again.",
+        not_text="The file is not a text file. Upload a CSV or TXT list of e-mail addresses.")
     entries = []
     for number, line in enumerate(content.splitlines(), start=1):
         for cell in line.replace(";", ",").split(","):

@@ -18,7 +18,8 @@ back office action, agent, job, CLI) can forget it:
   (``Actor.may_act_on``); acting on an invitation needs its role's permissions;
 - ``public`` operations (sign-up, applications, invitation links) are open to
   visitors; ``per_transition`` ones check a permission stored with the data
-  (the workflow engine).
+  (the workflow engine); ``guest`` ones also let a visitor in, and their body
+  checks that the row is the visitor's own (a visitor's cart).
 
 ``OPERATIONS`` lists them all; ``tests/test_operation_walk.py`` calls each one
 with actors lacking the permission and checks that nothing changes.
@@ -31,7 +32,7 @@ import inspect
 from dataclasses import dataclass
 from typing import Callable
 
-from models.actors import Actor
+from models.actors import Actor, ActorKind
 from models.base import NotPermitted
 from models.permissions import Perm, StaffPerm
 
@@ -44,6 +45,7 @@ class Rule:
     self_service: bool = False
     public: bool = False
     per_transition: bool = False
+    guest: bool = False
 
 
 OPERATIONS: dict[str, Callable] = {}
@@ -52,9 +54,10 @@ _inside = contextvars.ContextVar("inside_operation", default=0)
 
 
 def operation(perm: Perm | None = None, *, staff: StaffPerm | None = None, on: str | None = None,
-              self_service: bool = False, public: bool = False, per_transition: bool = False):
+              self_service: bool = False, public: bool = False, per_transition: bool = False,
+              guest: bool = False):
     """Declare an operation and the rule its actor must satisfy (see the module docstring)."""
-    rule = Rule(perm, staff, on, self_service, public, per_transition)
+    rule = Rule(perm, staff, on, self_service, public, per_transition, guest)
 
     def decorate(func):
         signature = inspect.signature(func)
@@ -120,6 +123,8 @@ def authorize(actor: Actor, rule: Rule, target=None) -> None:
             raise NotPermitted("Your staff roles do not allow this.")
         return
     if not actor.acts_as_customer:
+        if rule.guest and actor.kind is ActorKind.VISITOR:
+            return  # the operation checks that the row is the visitor's own
         raise NotPermitted("Please sign in first.")
     company_id = company_of(target)
     if company_id is not None and company_id != actor.company_id:

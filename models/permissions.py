@@ -67,6 +67,7 @@ _BUYER = {
     Perm.PURCHASE,
     Perm.MANAGE_OWN_QUOTES,
     Perm.CREATE_INQUIRIES,
+    Perm.VIEW_BUSINESS_UNIT_ASSETS,
     Perm.VIEW_FILES,
     Perm.VIEW_DASHBOARD,
 }
@@ -94,8 +95,10 @@ class StaffPerm(str, enum.Enum):
     MANAGE_CUSTOMERS = "manage_customers"
     MANAGE_STAFF = "manage_staff"
     MANAGE_CATALOG = "manage_catalog"
+    MANAGE_ORDERS = "manage_orders"
     MANAGE_WORKFLOWS = "manage_workflows"
     WORK_INQUIRIES = "work_inquiries"
+    MANAGE_AFTER_SALES = "manage_after_sales"
     VIEW_OUTBOX = "view_outbox"
     OPEN_MAIL_LINKS = "open_mail_links"  # only without SMTP: the Outbox is then the demo's mailbox
     ACT_AS_AGENT = "act_as_agent"
@@ -107,8 +110,10 @@ STAFF_PERM_LABELS: dict[StaffPerm, str] = {
     StaffPerm.MANAGE_CUSTOMERS: "Manage company users",
     StaffPerm.MANAGE_STAFF: "Manage staff accounts",
     StaffPerm.MANAGE_CATALOG: "Manage the catalog",
+    StaffPerm.MANAGE_ORDERS: "Manage orders and answer quotes",
     StaffPerm.MANAGE_WORKFLOWS: "Edit workflows",
     StaffPerm.WORK_INQUIRIES: "Work inquiries",
+    StaffPerm.MANAGE_AFTER_SALES: "Manage customers' assets and files",
     StaffPerm.VIEW_OUTBOX: "Read the outbox",
     StaffPerm.OPEN_MAIL_LINKS: "Open links in outbox mail",
     StaffPerm.ACT_AS_AGENT: "Act for customers as an agent",
@@ -130,7 +135,9 @@ STAFF_ROLES: dict[StaffRole, tuple[str, frozenset[StaffPerm]]] = {
             {
                 StaffPerm.MANAGE_COMPANIES,
                 StaffPerm.MANAGE_CUSTOMERS,
+                StaffPerm.MANAGE_ORDERS,
                 StaffPerm.WORK_INQUIRIES,
+                StaffPerm.MANAGE_AFTER_SALES,
                 StaffPerm.VIEW_OUTBOX,
             }
         ),
@@ -141,6 +148,7 @@ STAFF_ROLES: dict[StaffRole, tuple[str, frozenset[StaffPerm]]] = {
             {
                 StaffPerm.MANAGE_COMPANIES,
                 StaffPerm.MANAGE_CUSTOMERS,
+                StaffPerm.MANAGE_ORDERS,
                 StaffPerm.ACT_AS_AGENT,
             }
         ),

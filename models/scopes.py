@@ -55,10 +55,16 @@ class Owned(CompanyOwned):
     def owner_id(cls) -> Mapped[int | None]:
         return mapped_column(ForeignKey("company_users.id", ondelete="SET NULL"), index=True)
 
+    @classmethod
+    def in_units(cls, units):
+        """Filed under one of ``units`` (a sub-query of unit ids); rows assigned to several units widen it."""
+        return cls.business_unit_id.in_(units)
 
-def unit_and_below(unit_id: int):
-    """The ids of a business unit and of every unit under it, as a sub-query (a recursive CTE)."""
-    tree = select(BusinessUnit.id).where(BusinessUnit.id == unit_id).cte("unit_tree", recursive=True)
+
+def unit_and_below(unit_id: int, name: str = "unit_tree"):
+    """The ids of a business unit and of every unit under it, as a sub-query (a recursive CTE named ``name``:
+    one statement that asks this for several kinds of row gives each its own name)."""
+    tree = select(BusinessUnit.id).where(BusinessUnit.id == unit_id).cte(name, recursive=True)
     tree = tree.union_all(select(BusinessUnit.id).where(BusinessUnit.parent_id == tree.c.id))
     return select(tree.c.id)
 
@@ -75,7 +81,8 @@ def visible_clause(model, actor: Actor):
         return in_company
     own = model.owner_id == actor.customer_id
     if triad.business_unit is not None and actor.can(triad.business_unit) and actor.business_unit_id:
-        return and_(in_company, or_(own, model.business_unit_id.in_(unit_and_below(actor.business_unit_id))))
+        units = unit_and_below(actor.business_unit_id, f"unit_tree_{model.__tablename__}")
+        return and_(in_company, or_(own, model.in_units(units)))
     return and_(in_company, own)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, exists, select
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, exists, false, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
@@ -13,7 +14,7 @@ from models.actors import Actor
 from models.audit import record, record_many
 from models.base import DomainError, UTCDateTime, enum_check, utcnow
 from models.mail import Mail, queue_mails
-from models.money import check_currency, check_locale
+from models.money import Amount, check_currency, check_locale
 from models.operations import operation, part_of_operation
 from models.permissions import StaffPerm
 
@@ -75,6 +76,8 @@ class Shop(db.Model):
     address_format: Mapped[str] = mapped_column(String(20), default="eu")
     locale: Mapped[str] = mapped_column(String(16), default="en_GB")  # how amounts are written and read
     currency: Mapped[str] = mapped_column(String(3), default="EUR")  # of its companies' budgets and prices
+    tax_rate: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0), server_default="0")  # percent, on net prices
+    guest_carts: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # visitors fill carts
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     parent: Mapped[Shop | None] = relationship(remote_side=[id], back_populates="sub_shops")

@@ -25,6 +25,7 @@ from models.operations import operation
 from models.permissions import Perm, StaffPerm
 from models.staff import StaffUser
 from models.workflows import (
+    ATRIUM_ONLY,
     GUARDS,
     RECIPIENTS,
     SIDE_EFFECTS,
@@ -89,7 +90,21 @@ def actor_may(actor: Actor, permission: str) -> bool:
 def available_transitions(subject: WorkflowSubject, *, actor: Actor) -> list[WorkflowTransition]:
     """The moves ``actor`` may fire from the subject's current state."""
     return [t for t in workflow_of(subject).transitions
-            if t.from_state.key == subject.state and actor_may(actor, t.permission)]
+            if t.from_state.key == subject.state and actor_may(actor, t.permission)
+            and (actor.is_system or t.guard not in ATRIUM_ONLY)]
+
+
+def offered_transitions(subject: WorkflowSubject, *, actor: Actor) -> list[WorkflowTransition]:
+    """The moves to offer ``actor`` as buttons: those they may fire now whose condition lets them."""
+    offered = []
+    for move in available_transitions(subject, actor=actor):
+        try:
+            if move.guard:
+                GUARDS[move.guard](subject, actor=actor)
+        except DomainError:
+            continue
+        offered.append(move)
+    return offered
 
 
 @operation(per_transition=True)
@@ -110,26 +125,40 @@ def transition(subject: WorkflowSubject, key: str, *, actor: Actor, reason_id: i
         raise DomainError(f"This {noun} is in a state its workflow no longer has; ask an administrator to move it.")
     move = next((t for t in workflow.transitions if t.key == key and t.from_state_id == current.id), None)
     if move is None:  # also a step that an edit of the workflow removed or moved since the page was shown
-        raise DomainError(f"“{key}” is not possible while the {workflow.name.lower()} is {current.label}.")
+        label = next((t.label for t in workflow.transitions if t.key == key), key)
+        raise DomainError(f"“{label}” is not possible while the {noun} is {current.label}.")
     if not actor_may(actor, move.permission):
         raise NotPermitted("Your roles do not allow this step.")
+    if actor.acts_as_customer and getattr(subject, "company_id", None) != actor.company_id:
+        raise NotPermitted("This belongs to another company.")
     if move.guard:
         GUARDS[move.guard](subject, actor=actor)
     reason = _reason(workflow, move, reason_id)
-    _move(subject, workflow, current.key, move.to_state.key)
+    before = {column: getattr(subject, column) for column in ("state", *subject.columns_in_state(move.to_state))}
+    try:
+        with db.session.begin_nested():  # the move, its record and its side effect stand or fall together
+            _move(subject, workflow, current.key, move.to_state.key)
+            _record(subject, workflow, move, current, reason, comment, actor)
+            if move.side_effect:
+                SIDE_EFFECTS[move.side_effect](subject, actor=actor, reason=reason, comment=comment)
+            _mail(subject, move, reason, comment)
+            db.session.flush()
+    except Exception:
+        for column, value in before.items():  # the row went back with the savepoint; so does the object
+            set_committed_value(subject, column, value)
+        raise
+    return move
+
+
+def _record(subject, workflow: Workflow, move: WorkflowTransition, current, reason, comment: str, actor) -> None:
     event = record(actor, "workflow.moved", company_id=getattr(subject, "company_id", None), target=subject,
                    workflow=workflow.name, step=move.label, before=current.label, after=move.to_state.label,
                    reason=reason.label if reason else "")
     db.session.add(WorkflowHistory(
-        workflow=workflow, subject_type=subject.subject_type, subject_id=subject.id, transition_key=key,
+        workflow=workflow, subject_type=subject.subject_type, subject_id=subject.id, transition_key=move.key,
         from_state=current.key, to_state=move.to_state.key, reason=reason.label if reason else "",
         comment=(comment or "").strip(), audit_event=event,
     ))
-    if move.side_effect:
-        SIDE_EFFECTS[move.side_effect](subject, actor=actor, reason=reason, comment=comment)
-    _mail(subject, move, reason, comment)
-    db.session.flush()
-    return move
 
 
 def _move(subject, workflow: Workflow, before: str, after: str) -> None:

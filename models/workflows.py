@@ -25,6 +25,7 @@ from models.base import UTCDateTime, enum_check, utcnow
 
 SIDE_EFFECTS: dict[str, Callable] = {}
 GUARDS: dict[str, Callable] = {}
+ATRIUM_ONLY: set[str] = set()  # guards of steps only Atrium itself takes (jobs, checkout): no button offers them
 RECIPIENTS: dict[str, Callable] = {}
 
 
@@ -38,11 +39,14 @@ def side_effect(name: str):
     return register
 
 
-def guard(name: str):
-    """Register a condition a transition can name: ``func(subject, *, actor)`` raises ``DomainError`` to refuse."""
+def guard(name: str, *, atrium_only: bool = False):
+    """Register a condition a transition can name: ``func(subject, *, actor)`` raises ``DomainError`` to refuse.
+    ``atrium_only``: the step is Atrium's own (a job's, checkout's), never offered to a person."""
 
     def register(func):
         GUARDS[name] = func
+        if atrium_only:
+            ATRIUM_ONLY.add(name)
         return func
 
     return register
@@ -214,6 +218,7 @@ class WorkflowSubject:
     subject_type: str = ""
     default_workflow: str = ""
     subject_noun: str = "item"
+    customer_sees_comments: bool = True  # a step's comment shows in the portal's history of the subject
 
     @declared_attr
     def workflow_id(cls) -> Mapped[int]:

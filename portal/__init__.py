@@ -3,4 +3,27 @@ from flask import Blueprint
 
 bp = Blueprint("portal", __name__, template_folder="../templates")
 
-from portal import account, auth, company, context, home, onboarding, people, signup  # noqa: E402,F401
+from portal import (  # noqa: E402,F401
+    account,
+    assets,
+    auth,
+    cart,
+    cart_session,
+    catalog,
+    checkout,
+    company,
+    context,
+    dashboard_settings,
+    files,
+    home,
+    inquiries,
+    onboarding,
+    order_templates,
+    orders,
+    people,
+    quick_order,
+    quotes,
+    recurring,
+    services,
+    signup,
+)

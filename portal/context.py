@@ -21,6 +21,17 @@ class NavItem:
 #: The portal navigation. Later features add their entries here.
 NAV: list[NavItem] = [
     NavItem("Dashboard", "portal.home", None, "Overview"),
+    NavItem("Catalog", "portal.catalog", Perm.PURCHASE, "Ordering"),
+    NavItem("Cart", "portal.cart", Perm.PURCHASE, "Ordering"),
+    NavItem("Quick order", "portal.quick_order", Perm.PURCHASE, "Ordering"),
+    NavItem("Orders", "portal.orders", None, "Ordering"),
+    NavItem("Order templates", "portal.order_templates", Perm.PURCHASE, "Ordering"),
+    NavItem("Quotes", "portal.quotes", Perm.MANAGE_OWN_QUOTES, "Ordering"),
+    NavItem("Recurring orders", "portal.recurring_orders", Perm.PURCHASE, "Ordering"),
+    NavItem("Assets", "portal.assets", None, "Service"),
+    NavItem("Inquiries", "portal.inquiries", None, "Service"),
+    NavItem("Services", "portal.services", None, "Service"),
+    NavItem("Files", "portal.files", Perm.VIEW_FILES, "Service"),
     NavItem("My account", "portal.account", None, "Account"),
     NavItem("Profile", "portal.profile", None, "Account"),
     NavItem("Company", "portal.company", Perm.MANAGE_COMPANY, "Company"),

@@ -4,7 +4,11 @@ Each profile is ten times the one before (``SIZES``: rows added per table), and
 uneven as a real installation is: Acme Industrial (the demo company of
 anna.admin@acme.example) is the biggest company, its business units a tree four
 levels deep; three more have thousands of users at L, a few dozen have tens,
-most have one to ten. Everyone signs in with the demo password.
+most have one to ten. Everyone signs in with the demo password. Beside the
+demo's catalog a profile adds products and prices (``profiles.catalog``) and two
+years of orders with their lines, Acme's the most (``profiles.orders``), and
+after-sales: assets, inquiries and file rows (``profiles.aftersales``), and services booked at a few service
+points (``profiles.services``).
 
 Rows go in with Core ``insert()`` executemany in chunks, with ids counted here
 (foreign keys need no RETURNING) and one password hash for all users: L takes
@@ -22,7 +26,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 
 from demo import DEMO_PASSWORD, seed_demo
 from extensions import db
@@ -34,22 +38,25 @@ from models.invitations import Invitation
 from models.shops import Shop, ShopAssignment
 from models.staff import StaffUser
 from models.users import CompanyUser, builtin_roles, user_roles
+from profiles.aftersales import seed_assets, seed_files, seed_inquiries
 from profiles.applications import seed_applications
 from profiles.audit import seed_audit_events
+from profiles.catalog import seed_products
+from profiles.database import continue_sequences, settle_indexes
+from profiles.orders import seed_orders
+from profiles.services import seed_booked_services, seed_offers, seed_service_points
+from profiles.units import unit_tree
 from profiles.words import (
     BIG,
     BUDGETS,
     CITIES,
-    DEPARTMENTS,
     FIRM_WORDS,
     FIRST,
     LAST,
     LEGAL,
     MEDIUM,
     QUALIFIERS,
-    REGIONS,
     SECTORS,
-    SITES,
     SMALL,
     STREETS,
     slug,
@@ -61,13 +68,18 @@ CHUNK = 5_000  # rows per executemany: few round trips, flat memory
 #: rows each profile adds, per table
 SIZES = {
     "S": {"companies": 20, "business_units": 60, "company_users": 200, "invitations": 200,
-          "company_applications": 50, "audit_events": 2_000},
+          "company_applications": 50, "audit_events": 2_000, "products": 200, "orders": 2_000,
+          "assets": 500, "inquiries": 1_000, "files": 500, "service_points": 5, "product_offers": 20,
+          "booked_services": 1_000},
     "M": {"companies": 200, "business_units": 600, "company_users": 2_000, "invitations": 2_000,
-          "company_applications": 500, "audit_events": 20_000},
+          "company_applications": 500, "audit_events": 20_000, "products": 2_000, "orders": 20_000,
+          "assets": 5_000, "inquiries": 10_000, "files": 5_000, "service_points": 20, "product_offers": 200,
+          "booked_services": 10_000},
     "L": {"companies": 2_000, "business_units": 6_000, "company_users": 20_000, "invitations": 20_000,
-          "company_applications": 5_000, "audit_events": 200_000},
+          "company_applications": 5_000, "audit_events": 200_000, "products": 20_000, "orders": 200_000,
+          "assets": 50_000, "inquiries": 100_000, "files": 50_000, "service_points": 50, "product_offers": 2_000,
+          "booked_services": 100_000},
 }
-#: the big companies: name, shop, percent of the profile's users, business units and audit events
 
 
 class ProfileError(Exception):
@@ -165,8 +177,8 @@ def seed_profile(size: str) -> SeedReport:
     plan = _plan(size)
     for kind, step in STEPS:
         step(plan, plan.sizes[kind])
-    _continue_sequences(plan)
-    _settle_indexes()
+    continue_sequences(plan.next_id)
+    settle_indexes()
     db.session.expire_all()
     return SeedReport(size, dict(plan.counts))
 
@@ -272,30 +284,6 @@ def _addresses(plan: Plan, firm: Firm, shipping: int) -> list[dict]:
     return rows
 
 
-def unit_tree(count: int, taken=()) -> list[tuple[str, int | None]]:
-    """Names and parents (an index into the list; None: the company's root unit) of ``count`` units: regions,
-    their sites and the sites' departments, so a big company's tree is four levels deep; names not in ``taken``."""
-    side = round(count ** (1 / 3))
-    regions = min(len(REGIONS), side) if count >= 4 else 0  # a small company: sites under its headquarters
-    sites = min(count - regions, max(1, regions) * side) if regions else count
-    used, tree = {name.lower() for name in taken}, []
-    for i in range(count):
-        if i < regions:
-            name, parent = f"Region {REGIONS[i]}", None
-        elif i < regions + sites:
-            name, parent = SITES[(i - regions) % len(SITES)], (i % regions if regions else None)
-        else:
-            parent = regions + (i - regions - sites) % sites
-            name = f"{tree[parent][0]} {DEPARTMENTS[(i - regions - sites) // sites % len(DEPARTMENTS)]}"
-        unique, number = name, 1
-        while unique.lower() in used:
-            number += 1
-            unique = f"{name} {number}"
-        used.add(unique.lower())
-        tree.append((unique, parent))
-    return tree
-
-
 def seed_business_units(plan: Plan, count: int) -> None:
     """A Headquarters for each new company (its main unit) and, below the root, the company's share as a tree."""
     per_firm = _allocate(count, [f.weights[1] for f in plan.firms], [int(f.new) for f in plan.firms])
@@ -374,26 +362,6 @@ def seed_invitations(plan: Plan, count: int) -> None:
     plan.insert(Invitation.__table__, rows)
 
 
-def _settle_indexes() -> None:
-    """What autovacuum would do minutes after a bulk load, done now: the planner learns the new sizes
-    (PostgreSQL guessed 17 users where Acme has 2,974), and on PostgreSQL the GIN (trigram) indexes take in
-    their pending lists, which every search scanned (24 ms instead of 0.4 at L)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT gin_clean_pending_list(i.indexrelid::regclass) FROM pg_index i "
-                                "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
-                                "WHERE a.amname = 'gin'"))
-    db.session.execute(text("ANALYZE"))
-
-
-def _continue_sequences(plan: Plan) -> None:
-    """On PostgreSQL, move each id sequence past the ids given here, so the next ORM insert gets a free one."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        return
-    for table in plan.next_id:
-        db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM "
-                                f"{table}))"))
-
-
 #: what a profile adds, in order (later rows point at earlier ones); a step adds ``SIZES[size][kind]`` rows
 STEPS = [
     ("companies", seed_companies),
@@ -402,4 +370,12 @@ STEPS = [
     ("invitations", seed_invitations),
     ("company_applications", seed_applications),
     ("audit_events", seed_audit_events),
+    ("products", seed_products),
+    ("orders", seed_orders),
+    ("assets", seed_assets),
+    ("inquiries", seed_inquiries),
+    ("files", seed_files),
+    ("service_points", seed_service_points),
+    ("product_offers", seed_offers),
+    ("booked_services", seed_booked_services),
 ]

@@ -56,3 +56,23 @@ BY_STAFF = {"shop.enabled", "shop.disabled", "company.updated"}
 def slug(name: str) -> str:
     """A name as a domain label: "Acme Industrial" -> "acme-industrial"."""
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+#: the profile's catalog (profiles/catalog.py): SKU prefix, product, unit, type key, base price range in EUR
+PRODUCT_KINDS = [
+    ("HB", "Hex bolt", "piece", "standard", 0.1, 2), ("NUT", "Hex nut", "piece", "standard", 0.05, 1),
+    ("WSH", "Washer", "piece", "standard", 0.02, 0.5), ("SCR", "Wood screws", "box", "standard", 3, 25),
+    ("ANC", "Wall anchors", "box", "standard", 4, 30), ("GLV", "Safety gloves", "pair", "standard", 2, 15),
+    ("GOG", "Safety goggles", "piece", "standard", 5, 30), ("TAPE", "Adhesive tape", "roll", "standard", 2, 12),
+    ("CBL", "Installation cable", "roll", "standard", 40, 250), ("LMP", "LED work lamp", "piece", "standard", 25, 180),
+    ("DRL", "Cordless drill", "piece", "standard", 80, 450), ("BIT", "Drill bit set", "set", "standard", 10, 90),
+    ("PMP", "Centrifugal pump", "piece", "standard", 300, 2500), ("FLT", "Filter cartridge", "piece", "standard", 10, 80),
+    ("OIL", "Hydraulic oil", "can", "standard", 15, 120), ("BRG", "Ball bearing", "piece", "standard", 3, 60),
+    ("VLV", "Ball valve", "piece", "standard", 8, 140), ("HSE", "Pressure hose", "piece", "standard", 12, 95),
+    ("SVC", "Maintenance visit", "visit", "service", 150, 900), ("INS", "Safety inspection", "visit", "service", 200, 800),
+]
+PRODUCT_VARIANTS = ("M6 M8 M10 M12 M16 S M L XL 10mm 25mm 50mm 1/2in 3/4in 5l 20l 2kW 4kW 200l/min 400l/min "
+                    "Type-A Type-B Type-C").split()
+PRODUCT_FINISHES = ["zinc plated", "stainless", "galvanised", "black", "heavy duty", "compact", "industrial",
+                    "food grade", "anti-static", "outdoor"]
+#: customer groups that get price lists of their own in the profile: group, list name, share of the base price
+GROUP_PRICES = [("wholesale", "Wholesale prices", "0.92"), ("key_accounts", "Key account prices", "0.88")]

@@ -6,6 +6,7 @@ the production services; unset, it runs on in-memory SQLite with jobs in process
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 from sqlalchemy import text
@@ -25,6 +26,7 @@ TEST_CONFIG = {
     "REDIS_URL": os.environ.get("TEST_REDIS_URL", ""),
     "MAIL_SERVER": "",
     "JOBS_AFTER_ANSWER": False,  # follow-ups run inline, so a test sees their effect at once
+    "UPLOAD_FOLDER": tempfile.mkdtemp(prefix="atrium-uploads-"),  # each test process its own
 }
 
 

@@ -399,3 +399,7 @@ def actor(who) -> Actor:
     if isinstance(who, StaffUser):
         return Actor.for_staff(who)
     return Actor.for_company_user(who)
+
+
+from tests.aftersales_factories import *  # noqa: E402,F401,F403  (the after-sales factories)
+from tests.order_factories import *  # noqa: E402,F401,F403  (the ordering factories, so every model has one here)

@@ -164,9 +164,9 @@ def test_a_move_not_possible_from_the_current_state_is_refused(app, login_as):
     assert "This application was already moved to Accepted by someone else; nothing was changed." in flashes(page)
     current = dict(data, state="accepted")  # the page as it is now offers no accept: a hand-made request
     page = follow(client, client.post(TRANSITION, data=current))
-    assert "“accept” is not possible while the company application is Accepted." in flashes(page)
+    assert "“Accept” is not possible while the application is Accepted." in flashes(page)
     page = follow(client, client.post(TRANSITION, data=dict(current, transition="frobnicate")))
-    assert "“frobnicate” is not possible while the company application is Accepted." in flashes(page)
+    assert "“frobnicate” is not possible while the application is Accepted." in flashes(page)
     with app.app_context():
         assert db.session.scalar(select(func.count(Company.id)).where(Company.name == "Hooli")) == 1
         assert len(outbox("gavin@hooli.example", "invitation")) == 1
@@ -183,7 +183,9 @@ def test_accept_refused_when_the_contact_already_has_an_account_changes_nothing(
     with app.app_context():
         assert get_application(app, application_id).state == "new"
         assert f.company("Hooli") is None
-        assert db.session.scalars(select(WorkflowHistory).where(WorkflowHistory.subject_id == application_id)).all() == []
+        assert db.session.scalars(select(WorkflowHistory).where(
+            WorkflowHistory.subject_id == application_id,
+            WorkflowHistory.subject_type == "company_application")).all() == []
 
 
 def _catalog_manager(app) -> None:

@@ -3,10 +3,11 @@ written, and the page list follows the app's routes, so a new page cannot be lef
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
-from bench import catalog
+from bench import catalog, report
 from bench.data import build_app, reset_database, seed
 from bench.operations import OPERATIONS
 from bench.pages import all_pages, install_probe, run
@@ -67,3 +68,17 @@ def test_the_page_list_holds_every_portal_page_and_back_office_list(bench_app):
     views = [view for view in app.extensions["admin"][0]._views if getattr(view, "model", None) is not None]
     assert {view.url.rstrip("/") + "/" for view in views} <= listed
     assert catalog.not_measured(app, all_pages(app)) == []
+
+
+def test_the_order_history_is_measured_searched_and_far_back(bench_app, tmp_path):
+    """/orders as it opens, searched by buyer and by SKU, a page far down its Older links, and an order."""
+    app, probe = bench_app
+    pages = [page for page in all_pages(app) if page.url.startswith("/orders") and not page.url.endswith(".pdf")]
+    urls = {page.url for page in pages}
+    assert {"/orders", f"/orders?q={catalog.ORDER_BUYER}&period=all", f"/orders?sku={catalog.ORDER_SKU}&period=all"} <= urls
+    assert any(re.fullmatch(r"/orders/\d+", url) for url in urls)
+    result = run(app, probe, profile="S", data={"source": "demo data"}, pages=pages, rounds=1, operation_rounds=0,
+                 search="acme", out_dir=tmp_path, show=lambda line: None)
+    assert all(page["status"] == 200 and page["ratio"] > 0 for page in result["pages"])
+    [far] = [page for page in result["pages"] if "older=" in page["url"]]
+    assert far["kind"] == "deep" and report.key(far) == "/orders?period=all&older=cursor"

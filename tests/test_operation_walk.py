@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -47,6 +48,11 @@ QUERIES = {
     "models.operations.authorize", "models.operations.require_staff",
     "models.scopes.visible", "models.scopes.visible_clause", "models.scopes.get_visible",
     "models.audit.record", "models.audit.record_many", "models.mail.may_open_links",
+    "models.carts.check_holder", "models.carts.may_fill_a_cart", "models.orders.order_history",
+    "models.order_templates.templates_of", "models.order_templates.template_of", "models.recurring.recurring_of",
+    "models.files.company_documents", "models.files.reachable_file", "models.assets.asset_list",
+    "models.assets.get_asset", "models.inquiries.inquiry_list", "models.workflow_engine.offered_transitions",
+    "models.services.booked_list", "models.services.book_services", "models.services.whose_choices", "models.dashboard.blocks_for",
 }
 
 
@@ -64,8 +70,136 @@ def _invitation():
     return db.session.scalar(select(Invitation).where(Invitation.email == "dave.new@acme.example"))
 
 
+def _cart():
+    from models.carts import cart_of
+
+    return cart_of(_ben().id)
+
+
+def _product(sku="BOLT-M8"):
+    from models.catalog import Product
+
+    return db.session.scalar(select(Product).where(Product.sku == sku))
+
+
+def _template():
+    from models.order_templates import OrderTemplate
+
+    return db.session.scalar(select(OrderTemplate).where(OrderTemplate.name == "Workshop restock"))
+
+
+def _quote(state="answered"):
+    from models.quotes import Quote
+
+    return db.session.scalar(select(Quote).where(Quote.state == state).order_by(Quote.id))
+
+
+def _recurring():
+    from models.recurring import RecurringOrder
+
+    return db.session.scalar(select(RecurringOrder).order_by(RecurringOrder.id))
+
+
+def _asset(name="Hydraulic press HP-200"):
+    from models.assets import Asset
+
+    return db.session.scalar(select(Asset).where(Asset.name == name))
+
+
+def _inquiry(subject="Press leaks oil"):
+    from models.inquiries import Inquiry
+
+    return db.session.scalar(select(Inquiry).where(Inquiry.subject == subject))
+
+
+def _asset_document():
+    from models.files import File
+
+    return db.session.scalar(select(File).where(File.asset_id == _asset().id, File.category == "service_report"))
+
+
+def _booked():
+    from models.services import BookedService
+
+    return db.session.scalar(select(BookedService).order_by(BookedService.id))
+
+
+def _content_block():
+    from models.dashboard import ContentBlock
+
+    return db.session.scalar(select(ContentBlock).where(ContentBlock.key == "promo"))
+
+
+def _offer():
+    from models.services import ProductOffer
+
+    return db.session.scalar(select(ProductOffer).where(ProductOffer.reference == "HH-PUMP"))
+
+
+def _price_list():
+    from models.pricing import PriceList
+
+    return db.session.scalar(select(PriceList).order_by(PriceList.id))
+
+
 #: operation → a callable giving its arguments (without ``actor``) on Acme's rows
 ARGUMENTS = {
+    "models.assets.create_asset": lambda: ((_acme(),), {"unit_ids": [_acme().business_units[0].id], "name": "Lathe"}),
+    "models.assets.update_asset": lambda: ((_asset(),), {"unit_ids": [_acme().business_units[0].id], "name": "X"}),
+    "models.assets.add_asset_files": lambda: ((_asset(), [("a.pdf", b"%PDF-1.4\n%%EOF\n")]), {}),
+    "models.files.upload_company_files": lambda: ((_acme(), [("a.pdf", b"%PDF-1.4\n%%EOF\n")]), {}),
+    "models.files.delete_file": lambda: ((_asset_document(),), {}),
+    "models.inquiries.create_inquiry": lambda: ((_acme(),), {"type_key": "general", "subject": "Hello",
+                                                             "description": "A question."}),
+    "models.inquiries.add_note": lambda: ((_inquiry(), "A note."), {}),
+    "models.offers.check_offer": lambda: ((_offer(),), {}),
+    "models.offers.check_service_point": lambda: ((_offer().service_point,), {}),
+    "models.offer_import.import_offers_csv": lambda: ((
+        b"offer_reference,sku,service_point_key,price,currency,stock,valid_from,valid_until\nNEW-1,PUMP-SVC,hamburg,,,,,\n",
+    ), {}),
+    "models.services.set_line_service": lambda: ((_cart(), _cart().lines[0].id), {"offer_id": 1}),
+    "models.services.reschedule_service": lambda: ((_booked(), None), {}),
+    "models.services.cancel_service": lambda: ((_booked(),), {}),
+    "models.services.complete_service": lambda: ((_booked(),), {}),
+    "models.dashboard.check_content_block": lambda: ((_content_block(),), {}),
+    "models.dashboard.set_dashboard_blocks": lambda: ((_acme(), {}), {}),
+    "models.inquiries.add_inquiry_type": lambda: (("returns", "Returns"), {}),
+    "models.inquiries.change_inquiry_type": lambda: ((_inquiry().type,), {"name": "Renamed", "active": False}),
+    "models.catalog_import.import_catalog_csv": lambda: (
+        ("products", b"sku,name,product_type_key\nNEW-1,New,standard\n"), {}),
+    "models.catalog_import.check_catalog_type": lambda: ((_product().product_type,), {}),
+    "models.catalog_import.check_price_list": lambda: ((_price_list(),), {}),
+    "models.catalog_import.set_price": lambda: ((_price_list().prices[0],), {
+        "price_list": _price_list(), "sku": "BOLT-M8", "min_quantity": 1, "amount": Decimal("0.30")}),
+    "models.carts.add_to_cart": lambda: ((_cart(), [("GLOVE-L", "2")]), {}),
+    "models.carts.change_quantity": lambda: ((_cart(), _cart().lines[0].id, "5"), {}),
+    "models.carts.remove_line": lambda: ((_cart(), _cart().lines[0].id), {}),
+    "models.carts.empty_cart": lambda: ((_cart(),), {}),
+    "models.carts.merge_guest_cart": lambda: ((_cart(), _cart()), {}),
+    "models.catalog.check_product": lambda: ((_product(),), {}),
+    "models.catalog.set_product_active": lambda: ((_product(), False), {}),
+    "models.checkout.place_order": lambda: ((_cart(),), {"shipping_address_id": 1, "billing_address_id": 1}),
+    "models.order_templates.create_template": lambda: ((_acme(),), {"name": "New list"}),
+    "models.order_templates.rename_template": lambda: ((_template(),), {"name": "Renamed"}),
+    "models.order_templates.delete_template": lambda: ((_template(),), {}),
+    "models.order_templates.add_to_template": lambda: ((_template(), [("DRILL-500", "1")]), {}),
+    "models.order_templates.change_template_quantity": lambda: ((_template(), _template().lines[0].id, "3"), {}),
+    "models.order_templates.remove_template_line": lambda: ((_template(), _template().lines[0].id), {}),
+    "models.order_templates.template_to_cart": lambda: ((_template(), _cart()), {}),
+    "models.order_templates.save_cart_as_template": lambda: ((_cart(),), {"name": "From the cart"}),
+    "models.quotes.request_quote": lambda: ((_cart(),), {}),
+    "models.quotes.request_quote_for_lines": lambda: ((_acme(), [("DRILL-500", "3")]), {}),
+    "models.quotes.answer_quote": lambda: ((_quote("requested"),), {"prices": {}, "valid_until": "2099-01-01"}),
+    "models.quotes.quote_to_cart": lambda: ((_quote(),), {}),
+    "models.recurring.set_cart_repeat": lambda: ((_cart(),), {"cadence": "monthly",
+                                                              "start": date.today().isoformat()}),
+    "models.recurring.clear_cart_repeat": lambda: ((_cart(),), {}),
+    "models.recurring.set_up_recurring_order": lambda: ((_cart(),), {}),
+    "models.recurring.pause_recurring": lambda: ((_recurring(),), {}),
+    "models.recurring.resume_recurring": lambda: ((_recurring(),), {}),
+    "models.recurring.cancel_recurring": lambda: ((_recurring(),), {}),
+    "models.recurring.accept_review": lambda: ((_recurring(),), {}),
+    "models.recurring_runs.run_due": lambda: ((), {"on": date.today() + timedelta(days=400)}),
     "models.addresses.add_address": lambda: ((_acme(), {"kind": "shipping"}), {}),
     "models.addresses.update_address": lambda: ((_acme().addresses[0], {"kind": "shipping"}), {}),
     "models.addresses.delete_address": lambda: ((_acme().addresses[0],), {}),
@@ -111,11 +245,15 @@ ARGUMENTS = {
     "models.staff_accounts.set_staff_active": lambda: ((f.staff("support@atrium.example"), False), {}),
     "models.staff_accounts.send_staff_password_link": lambda: ((f.staff("support@atrium.example"),), {}),
     "models.workflow_definitions.check_definition": lambda: ((get_workflow("company_application"),), {}),
+    "models.workflow_definitions.move_subjects": lambda: ((get_workflow("inquiry_general"), "pending", "in_review"),
+                                                          {}),
     "models.workflow_definitions.check_transition": lambda: ((get_workflow("company_application").transitions[0],), {}),
 }
 
 
 def _walked():
+    for info in pkgutil.iter_modules(models.__path__):  # every operation registers when its module loads
+        importlib.import_module(f"models.{info.name}")
     return sorted(name for name, op in OPERATIONS.items() if not (op.rule.public or op.rule.per_transition))
 
 

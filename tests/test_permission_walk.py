@@ -28,6 +28,8 @@ PUBLIC = {
     "portal.apply",
     "portal.register",
     "portal.confirm_registration",
+    "portal.catalog",  # visitors browse the shop's catalog (prices for customers and guest-cart visitors)
+    "portal.product",
     "admin.login",
     "admin.logout",
     "admin.password_reset_view",
@@ -172,8 +174,17 @@ def test_walk_covers_both_faces_and_named_permissions(app):
 # ``test_every_portal_id_is_known``.
 
 def _acme_rows():
+    from models.assets import Asset
+    from models.carts import Cart, CartLine
     from models.companies import Address, BusinessUnit, Company
+    from models.files import File
+    from models.inquiries import Inquiry
     from models.invitations import Invitation
+    from models.order_templates import OrderTemplate
+    from models.orders import Order
+    from models.quotes import Quote
+    from models.recurring import RecurringOrder
+    from models.services import BookedService
     from models.users import Role
 
     acme = db.session.scalar(select(Company).where(Company.name == "Acme Industrial"))
@@ -186,6 +197,16 @@ def _acme_rows():
         "role_id": first(Role),
         "unit_id": first(BusinessUnit),
         "address_id": first(Address),
+        "order_id": first(Order),
+        "template_id": first(OrderTemplate),
+        "quote_id": first(Quote),
+        "recurring_id": first(RecurringOrder),
+        "asset_id": first(Asset),
+        "inquiry_id": first(Inquiry),
+        "file_id": first(File),
+        "booked_id": first(BookedService),
+        "line_id": db.session.scalar(select(CartLine).join(Cart).where(Cart.company_id == acme.id)
+                                     .order_by(CartLine.id).execution_options(unscoped=True)),
     }
 
 

@@ -109,7 +109,7 @@ def test_a_step_removed_from_the_definition_while_the_page_was_open_is_refused(a
             db.session.delete(step)
         db.session.flush()
         db.session.expire_all()
-        with pytest.raises(DomainError, match="“hold” is not possible while the company application is New"):
+        with pytest.raises(DomainError, match="“hold” is not possible while the application is New"):
             transition(application, "hold", actor=f.actor("admin@atrium.example"), expected_state="new")
         assert application.state == "new"
 
@@ -135,3 +135,44 @@ def test_a_states_tone_is_data_shown_on_its_badge(app, login_as):
     assert 'class="badge badge-danger" data-testid="state">New<' in page
     listing = client.get("/admin/applications/").get_data(as_text=True)
     assert '<span class="badge badge-danger">New</span>' in listing
+
+
+def test_a_side_effect_that_refuses_leaves_the_state_and_the_history_as_they_were(app):
+    """The move, its record and its side effect stand or fall together."""
+    from models.workflows import SIDE_EFFECTS
+
+    def refuse(subject, *, actor, reason, comment):
+        raise DomainError("The warehouse says no.")
+
+    SIDE_EFFECTS["test.refuse"] = refuse
+    try:
+        with app.app_context():
+            application = _apply()
+            hold = next(t for t in get_workflow("company_application").transitions
+                        if t.key == "hold" and t.from_state.key == "new")
+            hold.side_effect = "test.refuse"
+            db.session.flush()
+            with pytest.raises(DomainError, match="The warehouse says no."):
+                transition(application, "hold", actor=f.actor("admin@atrium.example"))
+            assert application.state == "new"
+            db.session.expire(application)
+            assert application.state == "new" and history_of(application) == []
+            assert db.session.scalar(select(AuditEvent).where(
+                AuditEvent.action == "workflow.moved", AuditEvent.target_type == "CompanyApplication",
+                AuditEvent.target_id == application.id)) is None
+    finally:
+        del SIDE_EFFECTS["test.refuse"]
+
+
+def test_a_customer_of_another_company_cannot_move_a_subject_whatever_the_step_allows(app):
+    from models.base import NotPermitted
+    from models.inquiries import Inquiry
+
+    with app.app_context():
+        inquiry = db.session.scalar(select(Inquiry).where(Inquiry.subject == "Delivery times to Hamburg"))
+        cancel = next(t for t in inquiry.workflow.transitions if t.key == "cancel")
+        cancel.guard = ""  # an edited workflow that forgot the author-only condition
+        db.session.flush()
+        with pytest.raises(NotPermitted):
+            transition(inquiry, "cancel", actor=f.actor("gina.admin@globex.example"))
+        assert inquiry.state == "pending"

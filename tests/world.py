@@ -14,6 +14,8 @@ something else builds it with ``tests.factories``.
 | Globex (atrium-us, US English, USD) | gina.admin (Account Admin) |
 | Umbrella Supplies | an application waiting in atrium-us |
 | Initech | registered in atrium-de, waiting for approval |
+| catalog, Ben's cart and order | see ``tests.world_catalog`` |
+| assets, files, inquiries | see ``tests.world_aftersales`` |
 """
 from __future__ import annotations
 
@@ -26,6 +28,8 @@ from models.registration import register_organisation
 from models.roles import create_role
 from models.users import builtin_roles
 from tests import factories as f
+from tests.world_aftersales import build_aftersales
+from tests.world_catalog import build_catalog
 
 PASSWORD = f.PASSWORD
 
@@ -65,6 +69,8 @@ def build_world() -> None:
     _attributes(shops)
     _features(acme, shops)
     db.session.flush()
+    build_catalog(shops, acme, f.user("ben.buyer@acme.example"), f.user("anna.admin@acme.example").id)
+    build_aftersales()
 
 
 def _shops() -> dict:

@@ -13,7 +13,11 @@ import pytest
 from sqlalchemy import select
 
 from extensions import db
+from models.assets import Asset
+from models.catalog import Product
 from models.companies import Address, BusinessUnit
+from models.inquiries import Inquiry
+from models.orders import Order
 from models.users import CompanyUser, Role
 from tests.browser_tests.support import (
     assert_page_healthy,
@@ -39,11 +43,16 @@ def _portal_pages(app) -> list[str]:
         address = db.session.scalar(select(Address.id).where(Address.company_id == anna.company_id).limit(1))
         role = db.session.scalar(select(Role.id).where(Role.company_id == anna.company_id).limit(1))
         unit = db.session.scalar(select(BusinessUnit.id).where(BusinessUnit.company_id == anna.company_id).limit(1))
+        order = db.session.scalar(select(Order.id).where(Order.company_id == anna.company_id).limit(1))
+        product = db.session.scalar(select(Product.id).where(Product.sku == "DRILL-500"))
+        asset = db.session.scalar(select(Asset.id).where(Asset.name == "Hydraulic press HP-200"))
+        inquiry = db.session.scalar(select(Inquiry.id).where(Inquiry.subject == "Press leaks oil"))
         plain = sorted(rule.rule for rule in app.url_map.iter_rules()
                        if rule.endpoint.startswith("portal.") and "GET" in rule.methods and not rule.arguments
                        and rule.rule not in PUBLIC_PAGES)
         return plain + [f"/account/users/{ben.id}", f"/account/addresses/{address}", f"/account/roles/{role}",
-                        f"/account/company/units/{unit}"]
+                        f"/account/company/units/{unit}", f"/orders/{order}", f"/catalog/{product}",
+                        f"/assets/{asset}", f"/assets/{asset}/edit", f"/inquiries/{inquiry}"]
 
 
 def _back_office_pages(app) -> list[str]:
