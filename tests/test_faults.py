@@ -9,6 +9,8 @@ Run by ``make test-services``.
 """
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
 import uuid
 from collections import Counter
@@ -31,13 +33,21 @@ OUTAGE_SECONDS = 30
 
 
 class RefusingInbox:
-    """An SMTP server that answers "try again later" to the first two deliveries of every message."""
+    """An SMTP server that answers "try again later" to the first two deliveries of every message.
+
+    Once armed, it holds the next delivery until released: the test stops Redis
+    while the worker is inside a job, the moment an RQ worker cannot survive alone.
+    """
 
     def __init__(self):
         self.tries: Counter = Counter()
         self.accepted: Counter = Counter()
+        self.armed, self.holding, self.released = threading.Event(), threading.Event(), threading.Event()
 
     async def handle_DATA(self, server, session, envelope):
+        if self.armed.is_set() and not self.holding.is_set():
+            self.holding.set()
+            await asyncio.to_thread(self.released.wait, 30)
         message_id = next(line for line in envelope.content.decode().splitlines()
                           if line.lower().startswith("message-id:")).split(":", 1)[1].strip()
         self.tries[message_id] += 1
@@ -106,7 +116,10 @@ def test_every_mail_arrives_once_through_refusals_and_a_redis_outage(faulty_worl
 
     _write_mail(web, before)
     wait_for(lambda: sum(inbox.tries.values()) >= 5, 30, "the first refusals", worker_log)
-    faulty_world["redis"].stop()  # retries waiting in Redis are lost with it
+    inbox.armed.set()
+    wait_for(inbox.holding.is_set, 30, "a delivery in progress", worker_log)
+    faulty_world["redis"].stop()  # while a job runs; retries waiting in Redis are lost with it
+    inbox.released.set()
     outage_started = time.monotonic()
     _write_mail(web, during)  # the requests still commit; their jobs cannot be queued
     assert all(row.state == "pending" for row in _rows(web, f"{prefix}during-"))
