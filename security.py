@@ -35,7 +35,7 @@ from models.scopes import get_visible
 from models.scoping import scope_to_company
 from models.shops import Shop, ShopAssignment
 from models.staff import StaffUser
-from models.users import CompanyUser, Role
+from models.users import CompanyUser, adopt_roles, roles_joined
 
 KIND_MODELS = {"company": CompanyUser, "staff": StaffUser}
 # Who a company user is, loaded with every request in two statements: the account with its company, roles,
@@ -46,7 +46,7 @@ IDENTITY = (
         joinedload(Company.default_service_rep),  # the company's representative, shown on its pages
     ),
     joinedload(CompanyUser.business_unit),
-    joinedload(CompanyUser.roles).joinedload(Role.grants),
+    roles_joined(),  # then adopt_roles
     joinedload(CompanyUser.shop_assignments).joinedload(ShopAssignment.shop),
 )
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL: a larger one names no row
@@ -82,6 +82,8 @@ def load_user(token: str):
     user = db.session.scalars(query.execution_options(unscoped=True)).unique().one_or_none()
     if user is None or str(user.session_version) != version or not account_is_usable(user):
         return None
+    if model is CompanyUser:
+        adopt_roles([user])
     return user
 
 

@@ -49,15 +49,16 @@ from models.invitations import (
     revoke_invitation,
 )
 from models.members import grantable_roles
-from models.permissions import StaffPerm
+from models.permissions import BuiltinRole, StaffPerm
 from models.shops import AddressBookMode, Shop, ShopAssignment
 from models.staff import StaffUser
-from models.users import CompanyUser
+from models.users import CompanyUser, Role, adopt_roles, roles_joined
 from paging import page_of, paginate
 from security import current_actor
 
 AUDIT_ENTRIES = 10
 MEMBERS_SHOWN = 25
+CONTACTS_SHOWN = 10
 INVITATIONS_SHOWN = 25
 CHECKOUT_FLAGS = ("require_approval", "block_checkout")
 CHECKOUT_AMOUNTS = (("require_approval_over", "The approval threshold"),
@@ -88,12 +89,23 @@ def members(company_id: int) -> tuple[list[CompanyUser], int, int]:
         select(CompanyUser, total, active).where(of_company)
         .order_by(CompanyUser.last_name, CompanyUser.first_name, CompanyUser.id).limit(MEMBERS_SHOWN)
         .options(
-            joinedload(CompanyUser.roles),  # a member holds a few roles and a shop or two: one statement
+            roles_joined(grants=False),  # a member holds a few roles and a shop or two: one statement
             joinedload(CompanyUser.business_unit),
             joinedload(CompanyUser.shop_assignments).joinedload(ShopAssignment.shop),
         )
     ).unique().all()
+    adopt_roles(row[0] for row in rows)
     return [row[0] for row in rows], (rows[0][1] if rows else 0), (rows[0][2] if rows else 0)
+
+
+def contacts(company_id: int) -> dict:
+    """The first account admins, and when there are more, a link to all of them in the users list."""
+    admins, more_url = account_admins(company_id, limit=CONTACTS_SHOWN + 1), None
+    if len(admins) > CONTACTS_SHOWN:
+        admin_role = db.session.scalar(select(Role.id).where(Role.key == BuiltinRole.ACCOUNT_ADMIN.value))
+        more_url = url_for("company_users.index_view", flt0_company_id_equals=company_id,
+                           flt1_role_equals=admin_role, flt2_active_equals=1)
+    return {"contacts": admins[:CONTACTS_SHOWN], "more_contacts_url": more_url}
 
 
 def company_page_context(company: Company, actor) -> dict:
@@ -103,7 +115,7 @@ def company_page_context(company: Company, actor) -> dict:
     invitations, invitation_count = pending_invitations(company.id)
     return {
         "company": company,
-        "contacts": account_admins(company.id),
+        **contacts(company.id),
         "members": shown,
         "member_count": total,
         "active_count": active,

@@ -48,7 +48,7 @@ CUSTOMER_EDITOR_LOADS = (
         selectinload(Company.business_units), selectinload(Company.addresses),
     ),
     joinedload(CompanyUser.business_unit),
-    joinedload(CompanyUser.roles),
+    selectinload(CompanyUser.roles),  # (joined, roles would be read through every holder of each role)
     joinedload(CompanyUser.shop_assignments).joinedload(ShopAssignment.shop).joinedload(Shop.customer_settings),
     selectinload(CompanyUser.attribute_values),
 )

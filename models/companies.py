@@ -175,13 +175,13 @@ def lock_companies(company_ids) -> None:
                        .with_for_update().execution_options(unscoped=True))
 
 
-def account_admins(company_id: int) -> list[CompanyUser]:
-    """The company's active Account Admins, by name."""
+def account_admins(company_id: int, *, limit: int | None = None) -> list[CompanyUser]:
+    """The company's active Account Admins, by name (the first ``limit`` of them)."""
     return db.session.scalars(
         db.select(CompanyUser).join(CompanyUser.roles)
         .where(CompanyUser.company_id == company_id, CompanyUser.active.is_(True),
                Role.key == BuiltinRole.ACCOUNT_ADMIN.value)
-        .order_by(CompanyUser.last_name, CompanyUser.first_name)
+        .order_by(CompanyUser.last_name, CompanyUser.first_name, CompanyUser.id).limit(limit)
         .execution_options(unscoped=True)
     ).all()
 

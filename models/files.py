@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, event, or_, select
+from sqlalchemy import ForeignKey, Index, Integer, String, event, or_, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from extensions import db
@@ -44,6 +44,10 @@ CATEGORY_LABELS = {Category.MANUAL.value: "Manual", Category.SERVICE_REPORT.valu
 class File(Owned, db.Model):
     __tablename__ = "files"
     __table_args__ = (Index("ix_files_company_uploaded", "company_id", "uploaded_at", "id"),
+                      # the company documents (``company_documents``): files of no asset and no inquiry
+                      Index("ix_files_company_documents", "company_id", "uploaded_at", "id",
+                            sqlite_where=text("asset_id IS NULL AND inquiry_id IS NULL"),
+                            postgresql_where=text("asset_id IS NULL AND inquiry_id IS NULL")),
                       Index("ix_files_uploaded", "uploaded_at", "id"),
                       enum_check("category", Category, "category"))
     scope = "files"

@@ -51,6 +51,7 @@ class InquiryType(db.Model):
 class Inquiry(Owned, WorkflowSubject, db.Model):
     __tablename__ = "inquiries"
     __table_args__ = (Index("ix_inquiries_company_created", "company_id", "created_at", "id"),
+                      Index("ix_inquiries_company_state", "company_id", "state", "created_at", "id"),  # Pending
                       Index("ix_inquiries_state_created", "state", "created_at", "id"),
                       Index("ix_inquiries_type_state", "type_id", "state", "created_at"),
                       Index("ix_inquiries_created", "created_at", "id"))

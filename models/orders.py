@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, exists, select, update
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, exists, select, text, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
@@ -74,6 +74,10 @@ class Order(Owned, WorkflowSubject, db.Model):
         Index("ix_orders_placed", "placed_at", "id"),
         Index("ix_orders_state_placed", "state", "placed_at", "id"),
         Index("ix_orders_number", "number"),
+        # A schedule's orders; most orders belong to none, and indexed, their NULLs would make SQLite's
+        # planner take the index for unselective.
+        Index("ix_orders_recurring_placed", "recurring_order_id", "placed_at", "id",
+              sqlite_where=text("recurring_order_id IS NOT NULL"), postgresql_where=text("recurring_order_id IS NOT NULL")),
         # A recurring order places one order per date, however often its job runs.
         UniqueConstraint("recurring_order_id", "recurring_run_on", name="uq_order_recurring_run"),
     )

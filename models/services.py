@@ -147,6 +147,7 @@ class BookedService(Owned, db.Model):
 
     __tablename__ = "booked_services"
     __table_args__ = (Index("ix_booked_services_company_at", "company_id", "scheduled_at", "id"),
+                      Index("ix_booked_services_company_state", "company_id", "state", "scheduled_at", "id"),
                       Index("ix_booked_services_state_at", "state", "scheduled_at"),
                       Index("ix_booked_services_at", "scheduled_at", "id"),
                       enum_check("state", BookedState, "state"))

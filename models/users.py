@@ -16,7 +16,8 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash
 
 from extensions import db
@@ -84,6 +85,15 @@ class Role(SharedOrCompanyOwned, db.Model):
         return self.name
 
 
+class UserRole(db.Model):
+    """A row of ``user_roles`` as an object. Loading a user's roles through it joins flat
+    (``company_users → user_roles → roles``) where ``roles`` with its ``secondary`` joins a
+    nested ``(user_roles JOIN roles)``, which SQLite evaluates for every holder of every role."""
+
+    __table__ = user_roles
+    role: Mapped[Role] = relationship(viewonly=True)
+
+
 class CompanyUser(CompanyOwned, db.Model):
     """A person who signs in to the portal on behalf of their company."""
 
@@ -117,6 +127,7 @@ class CompanyUser(CompanyOwned, db.Model):
     company: Mapped["Company"] = relationship(back_populates="users")  # noqa: F821
     business_unit: Mapped["BusinessUnit | None"] = relationship()  # noqa: F821
     roles: Mapped[list[Role]] = relationship(secondary=user_roles, order_by=Role.id)
+    role_links: Mapped[list[UserRole]] = relationship(viewonly=True, order_by=user_roles.c.role_id)
     shop_assignments: Mapped[list["ShopAssignment"]] = relationship(  # noqa: F821
         back_populates="user", cascade="all, delete-orphan", order_by="ShopAssignment.id"
     )
@@ -193,3 +204,16 @@ def builtin_roles() -> dict[str, Role]:
     if missing:
         raise RuntimeError(f"built-in roles {missing} are missing: run `flask db upgrade`")
     return found
+
+
+def roles_joined(*, grants: bool = True):
+    """A loader option: each user's roles (and their grants) in the user's own statement, joined
+    flat through ``UserRole``. Pass the loaded users to ``adopt_roles`` to fill ``user.roles``."""
+    option = joinedload(CompanyUser.role_links).joinedload(UserRole.role)
+    return option.joinedload(Role.grants) if grants else option
+
+
+def adopt_roles(users) -> None:
+    """Set ``user.roles`` from the roles ``roles_joined`` loaded, as if loaded itself."""
+    for user in users:
+        set_committed_value(user, "roles", [link.role for link in user.role_links])

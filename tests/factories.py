@@ -31,7 +31,7 @@ from models.mail import OutboxMessage
 from models.shops import Shop, ShopAddress, ShopAssignment, ShopCustomerSetting
 from models.staff import StaffUser, StaffUserRole
 from models.throttle import Throttle
-from models.users import CompanyUser, Role, RolePermission, builtin_roles
+from models.users import CompanyUser, Role, RolePermission, UserRole, builtin_roles
 from models.workflow_engine import get_workflow
 from models.workflows import Workflow, WorkflowHistory, WorkflowReason, WorkflowState, WorkflowTransition
 
@@ -167,6 +167,16 @@ class CompanyUserFactory(_Factory):
         if shop is not False:
             user.shop_assignments.append(ShopAssignment(shop=shop or user.company.shop))
         db.session.flush()
+
+
+class UserRoleFactory(_Factory):
+    """A user holding one more role (a custom role of the user's company)."""
+
+    class Meta:
+        model = UserRole
+
+    user_id = factory.LazyFunction(lambda: CompanyUserFactory().id)
+    role_id = factory.LazyAttribute(lambda o: RoleFactory(company=db.session.get(CompanyUser, o.user_id).company).id)
 
 
 class ShopAssignmentFactory(_Factory):

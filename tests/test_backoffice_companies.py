@@ -63,6 +63,24 @@ def test_the_company_page_shows_summary_profile_members_invitations_units_and_au
     assert "Globex" not in members
 
 
+def test_a_company_with_many_account_admins_shows_the_first_ten_and_links_to_all(app, login_as):
+    with app.app_context():
+        acme = f.company("Acme Industrial")
+        for i in range(11):
+            f.CompanyUserFactory(company=acme, roles=["account_admin"], email=f"boss{i:02}@acme.example",
+                                 first_name="Boss", last_name=f"Number {i:02}")
+        f.CompanyUserFactory(company=acme, roles=["account_admin"], email="gone@acme.example", active=False)
+        db.session.commit()
+    client = login_as("admin@atrium.example")
+    html = company_page(client, company_id(app))
+    shown = section(html, "contacts")
+    assert shown.count("@acme.example") == 10 and "boss08" in shown and "boss09" not in shown
+    link = re.search(r'href="([^"]+)" data-testid="more-contacts">All account admins of Acme Industrial', html)
+    listed = text(client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True))
+    assert "List (12)" in listed and "boss10@acme.example" in listed
+    assert "gone@acme.example" not in listed and "ben.buyer" not in listed
+
+
 def test_business_units_with_service_representative_and_default_representative(app, login_as):
     client = login_as("admin@atrium.example")
     cid = company_id(app)

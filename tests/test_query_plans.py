@@ -1,0 +1,75 @@
+"""Statements every request or a big page sends read indexes, on SQLite and on PostgreSQL.
+
+A plan that reads a table whole costs nothing on the test data and grows with every customer
+on a real database, so these tests read the plans rather than the clock. PostgreSQL is told
+not to scan tables whole, as it would not on a large database.
+"""
+from __future__ import annotations
+
+from extensions import db
+from tests.helpers import count_queries
+
+
+def plan_of(statement: str, params) -> str:
+    connection = db.session.connection()
+    if db.engine.dialect.name == "sqlite":
+        return "\n".join(row[3] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params))
+    connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # until the test's transaction ends
+    return "\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + statement, params))
+
+
+def reads_whole(plan: str, table: str) -> bool:
+    return any(line.strip().startswith(f"SCAN {table}") or f"Seq Scan on {table}" in line or
+               line.strip().startswith("MATERIALIZE") for line in plan.splitlines())
+
+
+def _statement(app, client, path: str, marker: str):
+    with count_queries(app, with_params=True) as statements:
+        assert client.get(path).status_code == 200
+    return next((s, p) for s, p in statements if marker in s and "staff_user_roles" not in s)
+
+
+def test_the_signed_in_user_and_their_roles_load_through_indexes(app, login_as):
+    """One statement per request loads the user, company, roles and grants: it reads the user's
+    own ``user_roles`` rows, never every holder of every role."""
+    client = login_as("anna.admin@acme.example")
+    statement, params = _statement(app, client, "/account", "user_roles")
+    with app.app_context():
+        plan = plan_of(statement, params)
+    assert not reads_whole(plan, "user_roles") and not reads_whole(plan, "roles_1"), plan
+
+
+def test_the_back_office_company_page_loads_members_roles_through_indexes(app, login_as):
+    client = login_as("admin@atrium.example")
+    with app.app_context():
+        from tests import factories as f
+        company_id = f.company("Acme Industrial").id
+    statement, params = _statement(app, client, f"/admin/companies/details/?id={company_id}", "user_roles")
+    with app.app_context():
+        plan = plan_of(statement, params)
+    assert not reads_whole(plan, "user_roles") and not reads_whole(plan, "roles_1"), plan
+
+
+def test_a_deep_page_skips_rows_in_the_index_and_reads_only_its_own(app, login_as):
+    """Page 40 of the inquiries finds its 25 ids in the order's index, then reads and joins those rows."""
+    client = login_as("anna.admin@acme.example")
+    statement, params = _statement(app, client, "/inquiries?page=40", "page_ids")
+    with app.app_context():
+        plan, sqlite = plan_of(statement, params), db.engine.dialect.name == "sqlite"
+    if sqlite:
+        assert "COVERING INDEX ix_inquiries_company_created" in plan, plan
+    else:
+        assert "ix_inquiries_company_created" in plan and "Seq Scan on inquiries" not in plan, plan
+
+
+def test_the_dashboard_counts_and_company_documents_read_their_indexes(app, login_as):
+    client = login_as("anna.admin@acme.example")
+    with count_queries(app, with_params=True) as statements:
+        assert client.get("/").status_code == 200
+    [(counts, params)] = [(s, p) for s, p in statements if "count(" in s.lower()]
+    [(files, file_params)] = [(s, p) for s, p in statements if s.lstrip().startswith("SELECT files.id")]
+    with app.app_context():
+        plan = plan_of(counts, params)
+        assert "ix_inquiries_company_state" in plan and "ix_booked_services_company_state" in plan, plan
+        plan = plan_of(files, file_params)
+        assert "ix_files_company_documents" in plan, plan
