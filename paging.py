@@ -23,8 +23,9 @@ def page_number(arg: str = "page") -> int:
 class ListPage:
     """One page of rows, read like ``paginate``'s pages (the pager macros take either)."""
 
-    def __init__(self, items: list, page: int, per_page: int, total: int):
+    def __init__(self, items: list, page: int, per_page: int, total: int, capped: bool = False):
         self.items, self.page, self.per_page, self.total = items, page, per_page, total
+        self.capped = capped  # there are more than ``total`` rows: the list shows the first ``total``
         self.pages = -(-total // per_page)
         self.has_prev, self.has_next = page > 1, page < self.pages
         self.prev_num, self.next_num = page - 1, page + 1
@@ -40,20 +41,35 @@ def page_of(rows: list, per_page: int = 25, arg: str = "page") -> ListPage:
     return ListPage(rows[(page - 1) * per_page:page * per_page], page, per_page, len(rows))
 
 
-def paginate(query, per_page: int = 25, arg: str = "page") -> ListPage:
+def paginate(query, per_page: int = 25, arg: str = "page", *, up_to: int | None = None) -> ListPage:
     """One page of ``query`` (a select of one entity) in one statement: the count rides along as a scalar
     sub-query, counted once over the filter's index (a window count would read every matching row in full
     before the page). A page past the end costs a second statement and shows the last page. A page with
-    several paged sections names each section's page by its own query argument (``arg``)."""
+    several paged sections names each section's page by its own query argument (``arg``).
+
+    With ``up_to``, the list reaches its first ``up_to`` rows only and counts no further (the page says
+    there are more, and its search narrows them): for lists whose every row costs to count."""
     page = page_number(arg)
-    counted = query.add_columns(select(func.count()).select_from(query.order_by(None).subquery()).scalar_subquery())
-    rows = db.session.execute(_page_of(counted, per_page, (page - 1) * per_page)).all()
+    counted_rows = query.order_by(None) if up_to is None else query.order_by(None).limit(up_to + 1)
+    counted = query.add_columns(select(func.count()).select_from(counted_rows.subquery()).scalar_subquery())
+    if up_to is not None:
+        page = min(page, max(1, -(-up_to // per_page)))
+    rows = db.session.execute(_page_of(counted, *_window(page, per_page, up_to))).all()
     if not rows and page > 1:
-        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-        last = max(1, -(-total // per_page))
-        rows = db.session.execute(_page_of(counted, per_page, (last - 1) * per_page)).all()
+        total = db.session.scalar(select(func.count()).select_from(counted_rows.subquery()))
+        last = max(1, -(-min(total, up_to or total) // per_page))
+        rows = db.session.execute(_page_of(counted, *_window(last, per_page, up_to))).all()
         page = last
-    return ListPage([row[0] for row in rows], page, per_page, rows[0][1] if rows else 0)
+    total = rows[0][1] if rows else 0
+    if up_to is not None and total > up_to:
+        return ListPage([row[0] for row in rows], page, per_page, up_to, capped=True)
+    return ListPage([row[0] for row in rows], page, per_page, total)
+
+
+def _window(page: int, per_page: int, up_to: int | None) -> tuple[int, int]:
+    """(limit, offset) of a page; a list that reaches ``up_to`` rows ends its last page there."""
+    offset = (page - 1) * per_page
+    return (per_page if up_to is None else max(1, min(per_page, up_to - offset))), offset
 
 
 def _page_of(query, limit: int, offset: int):

@@ -22,6 +22,7 @@ from portal.signup import current_shop
 from security import MAX_ID
 
 PER_PAGE = 24
+SHOWN_UP_TO = 1_000  # products a list reaches (and counts); a search narrows a larger catalog
 
 
 def _filters() -> dict:
@@ -34,7 +35,7 @@ def catalog():
     if filters["type"] not in {t.key for t in types}:
         filters["type"] = ""
     query = catalog_query(current_shop(), filters["q"], filters["type"]).options(joinedload(Product.product_type))
-    page = paginate(query, PER_PAGE)
+    page = paginate(query, PER_PAGE, up_to=SHOWN_UP_TO)
     pricing = current_pricing()
     tiers = pricing.tiers([p.id for p in page.items]) if pricing else {}
     prices = {pid: pricing.money(pricing.pick(found, 1)) for pid, found in tiers.items()}

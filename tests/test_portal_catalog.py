@@ -126,6 +126,21 @@ def test_24_products_a_page_with_the_pager(app, login_as):
     assert 'href="/catalog?page=2&amp;q=extra"' in client.get("/catalog?q=extra").get_data(as_text=True)
 
 
+def test_a_large_catalog_reaches_its_first_products_and_asks_for_a_search(app, login_as, monkeypatch):
+    """Counting every visible product grows with the catalog: the list counts to a limit (1,000; 30 here)."""
+    monkeypatch.setattr("portal.catalog.SHOWN_UP_TO", 30)
+    client = login_as(BEN)
+    with app.app_context():
+        grow_catalog(40)
+        db.session.commit()
+    first = text(client.get("/catalog?q=extra"))
+    assert "More than 30 products" in first and "Page 1 of 2 · the first 30 shown: search to narrow" in first
+    far = text(client.get("/catalog?q=extra&page=9"))  # past the reach: the last page it reaches
+    assert "Page 2 of 2" in far and "EXTRA-0024" in far and "EXTRA-0039" not in far
+    narrowed = text(client.get("/catalog?q=extra-003"))
+    assert "10 products" in narrowed and "EXTRA-0039" in narrowed
+
+
 # --- product pages -------------------------------------------------------------------------------
 
 def test_product_page_shows_description_type_shipment_and_the_customers_tiers(app, login_as):
