@@ -25,7 +25,7 @@ def _active(view, context, model, name) -> Markup:
 class ContentBlockView(StaffModelView):
     """List, write and change the portal's content blocks."""
 
-    required_permission = StaffPerm.MANAGE_COMPANIES
+    required_permission = StaffPerm.MANAGE_CONTENT
     can_view_details = False
     column_list = ("key", "title", "active", "updated_at")
     column_labels = {"key": "Used for", "link_url": "Link address", "link_label": "Link text",

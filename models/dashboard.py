@@ -78,7 +78,7 @@ def content(key: str) -> ContentBlock | None:
     return db.session.scalar(select(ContentBlock).where(ContentBlock.key == key, ContentBlock.active.is_(True)))
 
 
-@operation(staff=StaffPerm.MANAGE_COMPANIES)
+@operation(staff=StaffPerm.MANAGE_CONTENT)
 def check_content_block(block: ContentBlock, *, actor: Actor) -> None:
     """Refuse a content block the portal could not show: an unknown key, too long a text, a bad link."""
     if block.key not in CONTENT_KEYS:

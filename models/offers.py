@@ -13,7 +13,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from extensions import db
 from models.actors import Actor
@@ -23,7 +23,7 @@ from models.catalog_import import check_key
 from models.money import LIMIT, check_currency
 from models.operations import operation
 from models.permissions import StaffPerm
-from models.services import ProductOffer, ServicePoint
+from models.services import ProductOffer, Service, ServicePoint, offer_services
 
 REFERENCE_MAX = 40
 REFERENCE = re.compile(r"^[A-Z0-9][A-Z0-9_.-]*$")
@@ -85,8 +85,11 @@ def check_service_point(point: ServicePoint, *, actor: Actor) -> None:
                                                                   ServicePoint.id != (point.id or 0)))
     if clash is not None:
         raise DomainError(f"The service point “{clash}” has the key {point.key} already.", "key")
+    _refuse_dropping_offered_services(point)
     names = set()
     for service in point.services:
+        if service in db.session.deleted:
+            continue
         service.name = (service.name or "").strip()
         if not service.name or len(service.name) > 120:
             raise DomainError("Give each service a name of at most 120 characters.", "services")
@@ -94,6 +97,23 @@ def check_service_point(point: ServicePoint, *, actor: Actor) -> None:
             raise DomainError(f"The service “{service.name}” is listed twice; a service point gives each kind of "
                               "service once.", "services")
         names.add(service.name.lower())
+
+
+def _refuse_dropping_offered_services(point: ServicePoint) -> None:
+    """A service that product offers name is deactivated, not deleted: deleting it would quietly drop it from them."""
+    dropped = {service.id: service.name for service in db.session.deleted
+               if isinstance(service, Service) and service.service_point_id == point.id}
+    if not dropped:
+        return
+    with db.session.no_autoflush:
+        offered = db.session.execute(
+            select(offer_services.c.service_id, func.count()).where(offer_services.c.service_id.in_(dropped))
+            .group_by(offer_services.c.service_id).order_by(offer_services.c.service_id).limit(1)).first()
+    if offered is not None:
+        service_id, offers = offered
+        raise DomainError(f"The service “{dropped[service_id]}” is part of {offers} product "
+                          f"offer{'s' if offers != 1 else ''}: untick Active to retire it instead of deleting it, "
+                          "or take it out of those offers first.", "services")
 
 
 def _product_of(offer: ProductOffer, sku) -> Product:

@@ -99,6 +99,7 @@ class StaffPerm(str, enum.Enum):
     MANAGE_WORKFLOWS = "manage_workflows"
     WORK_INQUIRIES = "work_inquiries"
     MANAGE_AFTER_SALES = "manage_after_sales"
+    MANAGE_CONTENT = "manage_content"
     VIEW_OUTBOX = "view_outbox"
     OPEN_MAIL_LINKS = "open_mail_links"  # only without SMTP: the Outbox is then the demo's mailbox
     ACT_AS_AGENT = "act_as_agent"
@@ -114,6 +115,7 @@ STAFF_PERM_LABELS: dict[StaffPerm, str] = {
     StaffPerm.MANAGE_WORKFLOWS: "Edit workflows",
     StaffPerm.WORK_INQUIRIES: "Work inquiries",
     StaffPerm.MANAGE_AFTER_SALES: "Manage customers' assets and files",
+    StaffPerm.MANAGE_CONTENT: "Write the portal's texts (promo, default representative)",
     StaffPerm.VIEW_OUTBOX: "Read the outbox",
     StaffPerm.OPEN_MAIL_LINKS: "Open links in outbox mail",
     StaffPerm.ACT_AS_AGENT: "Act for customers as an agent",
@@ -153,7 +155,7 @@ STAFF_ROLES: dict[StaffRole, tuple[str, frozenset[StaffPerm]]] = {
             }
         ),
     ),
-    StaffRole.CATALOG_MANAGER: ("Catalog manager", frozenset({StaffPerm.MANAGE_CATALOG})),
+    StaffRole.CATALOG_MANAGER: ("Catalog manager", frozenset({StaffPerm.MANAGE_CATALOG, StaffPerm.MANAGE_CONTENT})),
 }
 
 

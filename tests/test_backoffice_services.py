@@ -13,7 +13,7 @@ from models.base import DomainError, utcnow
 from models.catalog import Product, ShipmentType
 from models.offers import check_offer
 from models.permissions import StaffPerm, StaffRole
-from models.services import BookedService, ProductOffer, ServicePoint
+from models.services import BookedService, ProductOffer, Service, ServicePoint, offer_services
 from tests import factories as f
 from tests.aftersales_factories import BookedServiceFactory, ProductOfferFactory, ServiceFactory, ServicePointFactory
 from tests.backoffice_forms import follow, form_values
@@ -133,6 +133,38 @@ def test_a_service_point_the_rules_refuse_is_not_saved(app, login_as, fields, fi
     assert message in (_field_errors(html, field) if field else " ".join(flashes(html)))
     with app.app_context():
         assert db.session.scalar(select(func.count(ServicePoint.id))) == before
+
+
+def test_a_service_named_by_offers_is_not_deleted_and_an_unused_one_is(app, login_as):
+    client = login_as(ADMIN)
+    with app.app_context():
+        hamburg = _point("hamburg")
+        point_id, visit = hamburg.id, hamburg.services[0]
+        visit_name, visit_id = visit.name, visit.id
+        offered = db.session.scalar(select(func.count()).select_from(offer_services)
+                                    .where(offer_services.c.service_id == visit_id))
+    assert offered >= 1
+    url = f"{POINTS}edit/?id={point_id}"
+    data = form_values(client.get(url).get_data(as_text=True))
+    data["del-services-0"] = "y"
+    response = client.post(url, data=data)
+    assert response.status_code == 200
+    assert f"The service “{visit_name}” is part of {offered} product offer" in " ".join(
+        flashes(response.get_data(as_text=True)))
+    with app.app_context():
+        assert db.session.get(Service, visit_id) is not None
+        assert db.session.scalar(select(func.count()).select_from(offer_services)
+                                 .where(offer_services.c.service_id == visit_id)) == offered
+        spare = ServiceFactory(service_point=_point("hamburg"), name="Spare visit")
+        db.session.commit()
+        spare_id = spare.id
+    data = form_values(client.get(url).get_data(as_text=True))
+    index = next(key for key, value in data.items() if value == "Spare visit").split("-")[1]
+    data[f"del-services-{index}"] = "y"
+    follow(client, client.post(url, data=data))
+    with app.app_context():
+        assert db.session.get(Service, spare_id) is None
+        assert db.session.get(Service, visit_id) is not None
 
 
 # --- product offers ---------------------------------------------------------------------------------

@@ -278,11 +278,20 @@ def test_admin_creates_the_default_representative_text_only_once(app, login_as):
                                  .where(ContentBlock.key == "sales_rep:default")) == 1
 
 
-def test_staff_without_manage_companies_may_not_edit_content(app, login_as):
-    """(The sales representative role holds Manage companies, so Rita may; a catalog manager may not.)"""
+def test_content_is_written_by_administrators_and_catalog_managers_not_by_sales_reps(app, login_as):
     with app.app_context():
         f.StaffUserFactory(email="cat@atrium.example", name="Cat Catalog", roles=["catalog_manager"])
         db.session.commit()
-    client = login_as("cat@atrium.example")
-    assert client.get(CONTENT).status_code == 403
-    assert client.get(f"{CONTENT}new/").status_code == 403
+    rita = login_as("agent@atrium.example")
+    assert rita.get(CONTENT).status_code == 403
+    assert rita.get(f"{CONTENT}new/").status_code == 403
+    assert "Content blocks" not in text(rita.get("/admin/"))
+    rita.post("/admin/logout/", data={"csrf_token": csrf_token(page_html(rita.get("/admin/")))})
+    cat = login_as("cat@atrium.example")
+    promo = _promo_id(app)
+    url = f"{CONTENT}edit/?id={promo}"
+    values = form_values(page_html(cat.get(url)))
+    values.update(title="Catalog week")
+    assert cat.post(url, data=values).status_code == 302
+    with app.app_context():
+        assert db.session.get(ContentBlock, promo).title == "Catalog week"
