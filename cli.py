@@ -24,6 +24,19 @@ def upgrade_database() -> None:
     upgrade(directory=current_app.extensions["migrate"].directory)
 
 
+def drop_database() -> None:
+    """An empty database: the models' tables, the migrations' own bookkeeping and the search indexes."""
+    from sqlalchemy import text
+
+    from models.search import INDEXED
+
+    db.drop_all()
+    for table in INDEXED:  # SQLite's FTS5 tables (their triggers went with their tables)
+        db.session.execute(text(f"DROP TABLE IF EXISTS {table}_search"))
+    db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    db.session.commit()
+
+
 @bp.cli.command("seed-demo")
 def seed_demo_command():
     """Create the demo companies, users and staff (password: atrium-demo)."""

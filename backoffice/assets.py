@@ -14,23 +14,23 @@ from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
 from markupsafe import Markup, escape
-from sqlalchemy import Unicode, cast, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from backoffice.base import StaffModelView, badge
 from backoffice.files import MAX_UPLOADS, company_choices, requested_file, send_stored
-from backoffice.filters import ValueInFilter, ilike, in_subquery
+from backoffice.filters import ValueInFilter, in_subquery
 from backoffice.orders import company_link_column, text_lines_column
 from backoffice.pages import form_id
 from backoffice.workflow import TONE_BADGES
 from edge import attempt, read_uploads, takes_files
 from extensions import db
 from models.assets import STATUS_LABELS, Asset, add_asset_files, create_asset, update_asset
-from models.base import contains
 from models.companies import BusinessUnit, Company
 from models.file_checks import ACCEPT_ATTRIBUTE
 from models.files import CATEGORY_LABELS, files_of_asset
 from models.permissions import StaffPerm
+from models.search import contains
 from security import MAX_ID, current_actor, load_or_404
 
 FIELDS = ("name", "serial_number", "reference", "status", "maintenance_months", "next_maintenance_on", "note")
@@ -54,7 +54,7 @@ def _day(view, context, model, name):
 
 
 def _companies_named(text: str):
-    return select(Company.id).where(ilike(Company.name, text[:100]))
+    return select(Company.id).where(contains(Company.name, text[:100]))
 
 
 def posted_values() -> dict:
@@ -112,7 +112,7 @@ class AssetView(StaffModelView):
         for term in search.split(" ")[:5]:
             if not term:
                 continue
-            companies = select(Company.id).where(ilike(cast(Company.name, Unicode), term[:100]))
+            companies = select(Company.id).where(contains(Company.name, term[:100]))
             found = or_(contains(Asset.name, term[:100]), contains(Asset.serial_number, term[:100]),
                         in_subquery(Asset.company_id, companies))
             query = query.filter(found)

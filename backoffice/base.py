@@ -13,15 +13,18 @@ from flask_admin.model import filters, typefmt
 from flask_admin.model.widgets import InlineFieldListWidget, InlineFormWidget
 from flask_login import current_user
 from markupsafe import Markup, escape
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from wtforms.validators import ValidationError
 from wtforms.widgets import ListWidget
 
+from backoffice.filters import in_subquery
 from edge import attempt
 from extensions import db
 from models.base import DomainError
 from models.conflicts import conflict_message
 from models.permissions import StaffPerm
+from models.search import contains_any
 from paging import MAX_PAGE
 from security import MAX_ID, current_actor, is_staff_user
 
@@ -72,6 +75,9 @@ TYPE_FORMATTERS = {**typefmt.BASE_FORMATTERS, datetime: _utc_minutes}
 DETAIL_TYPE_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, datetime: _utc_minutes}
 
 
+DEFERRED_FROM = 200  # a page that skips this many rows or more finds its rows' ids first
+
+
 class StaffModelView(ModelView):
     """A ModelView open only to staff holding ``required_permission``."""
 
@@ -105,6 +111,16 @@ class StaffModelView(ModelView):
             args.page = 0
         return args
 
+    def _apply_pagination(self, query, page, page_size):
+        """A deep page finds its rows' ids first, stepping over the rows before it in the order's index alone,
+        then loads only those rows: OFFSET on the whole query would read every row it skips."""
+        size = self.page_size if page_size is None else page_size
+        if not (page and size) or page * size < DEFERRED_FROM:
+            return super()._apply_pagination(query, page, page_size)
+        ids = (query.enable_eagerloads(False).with_entities(self.model.id)
+               .limit(size).offset(page * size).subquery("page_ids"))
+        return query.filter(self.model.id.in_(select(ids.c.id)))
+
     def is_accessible(self) -> bool:
         return is_staff_user() and current_actor().can(self.required_permission)
 
@@ -113,6 +129,36 @@ class StaffModelView(ModelView):
 
     def edit_form(self, obj=None):
         return _tidy(super().edit_form(obj))
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        """Each word is part of one of ``column_searchable_list``'s columns, compared as ``models.search``
+        compares (through a trigram index where the table has one). A column of a related row (``company.name``)
+        is looked up in a subquery of that table rather than through a join, so each branch reads its index."""
+        for term in search.split(" ")[:5]:
+            if term:
+                found = or_(*(self._search_clause(path, columns, term[:100])
+                              for path, columns in self._search_groups().items()))
+                query = query.filter(found)
+                count_query = count_query.filter(found) if count_query is not None else None
+        return query, count_query, joins, count_joins
+
+    def _search_groups(self) -> dict[tuple, list]:
+        """The searched columns, grouped by the relationship that reaches them (none: the row's own)."""
+        groups: dict[tuple, list] = {}
+        for column, path in self._search_fields:
+            groups.setdefault(tuple(path), []).append(column)
+        return groups
+
+    @staticmethod
+    def _search_clause(path: tuple, columns: list, term: str):
+        if not path:
+            return contains_any(columns, term)
+        if len(path) != 1 or path[0].property.direction.name != "MANYTOONE":
+            raise TypeError("A searched column is the row's own or one of a row it refers to.")
+        relation = path[0].property
+        [local] = relation.local_columns
+        [remote] = relation.mapper.primary_key
+        return in_subquery(local, select(remote).where(contains_any(columns, term)))
 
     def search_placeholder(self) -> str | None:
         """What the search box searches, in plain words: "Search name, e-mail, last name"."""

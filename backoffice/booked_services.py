@@ -18,9 +18,10 @@ from backoffice.base import StaffModelView, badge
 from backoffice.filters import ClauseFilter, LiveFilterOptions, in_subquery, live_options
 from backoffice.pages import form_id, run_and_redirect
 from extensions import db
-from models.base import DomainError, contains, utcnow
+from models.base import DomainError, utcnow
 from models.companies import Company
 from models.permissions import StaffPerm
+from models.search import contains
 from models.services import (
     BOOKED_LABELS,
     BookedService,

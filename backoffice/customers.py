@@ -15,9 +15,8 @@ from flask_admin.contrib.sqla.filters import (
     FilterLike,
     IntEqualFilter,
 )
-from flask_admin.contrib.sqla.tools import parse_like_term
 from markupsafe import Markup, escape
-from sqlalchemy import Unicode, and_, cast, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from backoffice.base import StaffModelView, badge, posted_ids
@@ -31,15 +30,12 @@ from backoffice.filters import (
     ClauseFilter,
     ExistsFilter,
     LiveFilterOptions,
-    ilike,
-    in_subquery,
     live_options,
     shop_choices,
 )
 from extensions import db
 from locales import money
 from models.attributes import AttributeDefinition, AttributeValue
-from models.companies import Company
 from models.members import (
     delete_user,
     set_customer_type,
@@ -47,6 +43,7 @@ from models.members import (
     update_profile,
 )
 from models.permissions import StaffPerm
+from models.search import contains
 from models.shops import ASSIGNMENT_STATE_LABELS, CUSTOMER_TYPE_LABELS, Shop, ShopAssignment
 from models.users import PERIOD_LABELS, CompanyUser, Role, user_roles
 from security import current_actor
@@ -63,10 +60,10 @@ def _role_choices():
 def _attribute_match(value: str):
     """``KEY=text`` matches that attribute (key or label); plain text matches any attribute value."""
     key, _, text = value.partition("=") if "=" in value else ("", "", value)
-    clauses = [AttributeValue.user_id == CompanyUser.id, ilike(AttributeValue.value, text)]
+    clauses = [AttributeValue.user_id == CompanyUser.id, contains(AttributeValue.value, text)]
     if key.strip():
         definition_ids = select(AttributeDefinition.id).where(
-            or_(ilike(AttributeDefinition.key, key), ilike(AttributeDefinition.label, key))
+            or_(contains(AttributeDefinition.key, key), contains(AttributeDefinition.label, key))
         )
         clauses.append(AttributeValue.definition_id.in_(definition_ids))
     return clauses
@@ -75,7 +72,7 @@ def _attribute_match(value: str):
 def _name_match(value: str):
     """First, last or full name contains the text."""
     full = CompanyUser.first_name + " " + CompanyUser.last_name
-    return or_(ilike(CompanyUser.first_name, value), ilike(CompanyUser.last_name, value), ilike(full, value))
+    return or_(contains(CompanyUser.first_name, value), contains(CompanyUser.last_name, value), contains(full, value))
 
 
 FILTERS = (
@@ -151,21 +148,6 @@ class CompanyUserView(CustomerEditorActions, LiveFilterOptions, StaffModelView):
     }
     form_columns = ("first_name", "last_name", "phone", "customer_type")
     form_choices = {"customer_type": CUSTOMER_TYPES}
-
-    def _apply_search(self, query, count_query, joins, count_joins, search):
-        """Each word matches e-mail, first or last name, or the company's name. The company's comes as a
-        subquery rather than through the join, so every branch of the OR reads an index (trigram indexes on
-        PostgreSQL) instead of scanning the join."""
-        for term in search.split(" "):
-            if term:
-                pattern = parse_like_term(term)
-                found = or_(*(cast(column, Unicode).ilike(pattern)
-                              for column in (CompanyUser.email, CompanyUser.first_name, CompanyUser.last_name)),
-                            in_subquery(CompanyUser.company_id,
-                                        select(Company.id).where(cast(Company.name, Unicode).ilike(pattern))))
-                query = query.filter(found)
-                count_query = count_query.filter(found) if count_query is not None else None
-        return query, count_query, joins, count_joins
 
     def get_query(self):
         return super().get_query().options(

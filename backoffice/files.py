@@ -16,13 +16,14 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from backoffice.base import StaffModelView
-from backoffice.filters import ValueInFilter, ilike
+from backoffice.filters import ValueInFilter
 from edge import attempt, read_uploads, takes_files
 from extensions import db
 from models.companies import Company
 from models.file_checks import ACCEPT_ATTRIBUTE
 from models.files import CATEGORY_LABELS, File, delete_file, upload_company_files
 from models.permissions import StaffPerm
+from models.search import contains
 from models.storage import storage
 from security import MAX_ID, current_actor
 
@@ -66,7 +67,7 @@ def company_choices() -> list[tuple[str, str]]:
 
 
 def _companies_named(text: str):
-    return select(Company.id).where(ilike(Company.name, text[:100]))
+    return select(Company.id).where(contains(Company.name, text[:100]))
 
 
 def _name(view, context, model, name):

@@ -84,12 +84,6 @@ class ClauseFilter(BaseSQLAFilter):
         return lazy_gettext(self._operation)
 
 
-def like(text: str) -> str:
-    """A case-insensitive LIKE pattern for user input (wildcards escaped)."""
-    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def in_subquery(column, subquery):
     """``column IN (subquery)``, written on PostgreSQL as ``= ANY(ARRAY(subquery))``: the subquery runs once
     first, so an OR of this with other conditions can still read each one's index (an IN subquery there
@@ -97,10 +91,6 @@ def in_subquery(column, subquery):
     if db.session.get_bind().dialect.name == "postgresql":
         return column == any_(func.array(subquery.scalar_subquery()))
     return column.in_(subquery)
-
-
-def ilike(column, text: str):
-    return func.lower(column).like(like(text), escape="\\")
 
 
 def shop_choices():

@@ -24,10 +24,10 @@ from backoffice.filters import in_subquery, live_options, shop_choices
 from backoffice.workflow import WorkflowSubjectView, state_badge, state_choices
 from extensions import db
 from locales import money
-from models.base import contains
 from models.companies import Company
 from models.orders import ORIGIN_LABELS, Order, day_start
 from models.permissions import StaffPerm
+from models.search import contains
 from models.workflow_engine import workflow_of
 from security import current_actor
 

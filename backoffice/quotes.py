@@ -14,14 +14,13 @@ from datetime import timedelta
 from flask import flash, redirect, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
-from flask_admin.contrib.sqla.tools import parse_like_term
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from sqlalchemy import Unicode, cast, false, or_, select
+from sqlalchemy import false, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import HiddenField, StringField, TextAreaField
 
-from backoffice.filters import ValueInFilter, ilike, in_subquery, live_options, shop_choices
+from backoffice.filters import ValueInFilter, in_subquery, live_options, shop_choices
 from backoffice.orders import amount_column, buyer_column, company_link_column, number_link_column, text_lines_column
 from backoffice.pages import form_id
 from backoffice.workflow import WorkflowSubjectView, state_badge, state_choices
@@ -32,6 +31,7 @@ from models.money import example
 from models.orders import ORIGIN_LABELS
 from models.permissions import StaffPerm
 from models.quotes import LONGEST_VALIDITY_DAYS, Quote, answer_quote, id_from_number, today
+from models.search import contains
 from models.workflow_engine import workflow_of
 from security import MAX_ID, current_actor, load_or_404
 
@@ -75,7 +75,7 @@ def _moment(view, context, model, name):
 
 
 def _companies_named(text: str):
-    return select(Company.id).where(ilike(Company.name, text[:100]))
+    return select(Company.id).where(contains(Company.name, text[:100]))
 
 
 class QuoteView(WorkflowSubjectView):
@@ -125,7 +125,7 @@ class QuoteView(WorkflowSubjectView):
             if not term:
                 continue
             quote_id = id_from_number(term)
-            companies = select(Company.id).where(cast(Company.name, Unicode).ilike(parse_like_term(term[:100])))
+            companies = select(Company.id).where(contains(Company.name, term[:100]))
             found = or_(Quote.id == quote_id if quote_id is not None and quote_id <= MAX_ID else false(),
                         Quote.buyer_email == term.lower()[:254], in_subquery(Quote.company_id, companies))
             query = query.filter(found)

@@ -26,12 +26,13 @@ from backoffice.filters import ClauseFilter, LiveFilterOptions, in_subquery, liv
 from edge import attempt, refused
 from extensions import db
 from locales import money, request_locale
-from models.base import contains, utcnow
+from models.base import utcnow
 from models.catalog import Product, ShipmentType
 from models.money import example, input_text, parse_amount
 from models.offer_import import COLUMNS, MAX_FILE_BYTES, MAX_FILE_LINES, REFUSED, import_offers_csv
 from models.offers import PRICE_PLACES, check_offer, check_service_point
 from models.permissions import StaffPerm
+from models.search import contains
 from models.services import (
     BookedService,
     ProductOffer,

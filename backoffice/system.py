@@ -14,7 +14,6 @@ from backoffice.filters import (
     ClauseFilter,
     LiveFilterOptions,
     ValueInFilter,
-    ilike,
     live_options,
     shop_choices,
 )
@@ -25,6 +24,7 @@ from models.companies import Company
 from models.mail import may_open_links
 from models.permissions import StaffPerm
 from models.sealing import HIDDEN
+from models.search import contains
 from models.shops import (
     BOOK_MODE_LABELS,
     CUSTOMER_TYPE_LABELS,
@@ -167,7 +167,7 @@ class AuditEventView(LiveFilterOptions, StaffModelView):
     column_filters = (
         IntEqualFilter(AuditEvent.company_id, "Company id"),
         ValueInFilter(AuditEvent.company_id, "Company",
-                      lambda text: select(Company.id).where(ilike(Company.name, text))),
+                      lambda text: select(Company.id).where(contains(Company.name, text))),
         ClauseFilter(AuditEvent.action, "Kind", operation="equals", options=list(AUDIT_KINDS.items()) + [
             ("application", "Applications"), ("workflow", "Workflow steps"), ("staff", "Staff accounts"),
             ("account", "Passwords")], clause=lambda v: AuditEvent.action.startswith(v + ".", autoescape=True)),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from extensions import db
 
@@ -25,11 +25,9 @@ def build_app(database_url: str):
 
 def reset_database() -> None:
     """Drop everything and migrate, as an installation gets its schema and reference data."""
-    from cli import upgrade_database
+    from cli import drop_database, upgrade_database
 
-    db.drop_all()
-    db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    db.session.commit()
+    drop_database()
     upgrade_database()
 
 

@@ -67,9 +67,14 @@ def run_migrations_offline():
 
 
 def not_a_search_index(obj, name, type_, reflected, compare_to):
-    """PostgreSQL's trigram indexes behind the back office searches (``*_trgm``) live in migrations only:
-    the models describe what every database has, and SQLite has no trigram index."""
-    return not (type_ == "index" and name and name.endswith("_trgm"))
+    """The search indexes live in migrations only, as the models describe what every database has:
+    PostgreSQL's trigram indexes (``*_trgm``) and SQLite's FTS5 tables (``<table>_search`` and the shadow
+    tables FTS5 keeps beside it, ``<table>_search_data`` …)."""
+    if type_ == "index" and name and name.endswith("_trgm"):
+        return False
+    from models.search import is_search_table
+
+    return not (type_ == "table" and reflected and name and is_search_table(name))
 
 
 def run_migrations_online():

@@ -12,10 +12,11 @@ from sqlalchemy import func, or_, select
 from extensions import db
 from models.actors import Actor
 from models.audit import record
-from models.base import DomainError, NotPermitted, contains
+from models.base import DomainError, NotPermitted
 from models.companies import Address, AddressKind, Company
 from models.operations import operation
 from models.permissions import Perm, StaffPerm
+from models.search import contains
 from models.shops import AddressBookMode, ShopAddress
 
 ADDRESS_FIELDS = ("kind", "label", "line1", "line2", "postal_code", "city", "country", "is_default")

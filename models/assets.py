@@ -33,11 +33,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 from extensions import db
 from models.actors import Actor
 from models.audit import record
-from models.base import DomainError, UTCDateTime, apply_changes, contains, enum_check, utcnow
+from models.base import DomainError, UTCDateTime, apply_changes, enum_check, utcnow
 from models.companies import BusinessUnit
 from models.operations import operation
 from models.permissions import Perm, StaffPerm
 from models.scopes import Owned, visible
+from models.search import contains
 
 NAME_LENGTH, SERIAL_LENGTH, REFERENCE_LENGTH, NOTE_LENGTH = 120, 80, 80, 2000
 MAX_INTERVAL_MONTHS = 120

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db
 from models.actors import Actor
-from models.base import UTCDateTime, contains, utcnow
+from models.base import UTCDateTime, utcnow
+from models.search import contains
 
 
 class AuditEvent(db.Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime, timezone
 
-from sqlalchemy import CheckConstraint, DateTime, TypeDecorator, func
+from sqlalchemy import CheckConstraint, DateTime, TypeDecorator
 
 
 def utcnow() -> datetime:
@@ -54,17 +54,6 @@ def apply_changes(row, values: dict) -> list[str]:
     for field in changed:
         setattr(row, field, values[field])
     return changed
-
-
-def like_pattern(text: str) -> str:
-    """A LIKE pattern that finds ``text`` anywhere, with the user's own wildcards escaped (use escape="\\")."""
-    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def contains(column, text: str):
-    """Case-insensitive "column contains text" for a search box."""
-    return func.lower(column).like(like_pattern(text), escape="\\")
 
 
 def enum_check(column: str, enum_cls: type[enum.Enum], name: str) -> CheckConstraint:

@@ -31,9 +31,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from extensions import db
 from models.actors import Actor
 from models.audit import record
-from models.base import DomainError, UTCDateTime, apply_changes, contains, utcnow
+from models.base import DomainError, UTCDateTime, apply_changes, utcnow
 from models.operations import operation
 from models.permissions import StaffPerm
+from models.search import contains
 from models.shops import Shop
 
 SKU_MAX = 64

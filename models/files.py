@@ -19,11 +19,12 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from extensions import db
 from models.actors import Actor
 from models.audit import record
-from models.base import DomainError, UTCDateTime, contains, enum_check, utcnow
+from models.base import DomainError, UTCDateTime, enum_check, utcnow
 from models.file_checks import KIND_LABELS, Checked, check_upload
 from models.operations import operation, part_of_operation
 from models.permissions import Perm, StaffPerm
 from models.scopes import Owned, visible
+from models.search import contains
 from models.storage import new_key, storage
 
 STORED_KEY = "stored_file_keys"

@@ -20,10 +20,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 from extensions import db
 from models.actors import Actor
 from models.audit import record
-from models.base import DomainError, NotPermitted, UTCDateTime, apply_changes, contains, utcnow
+from models.base import DomainError, NotPermitted, UTCDateTime, apply_changes, utcnow
 from models.operations import operation
 from models.permissions import Perm, StaffPerm
 from models.scopes import Owned, get_visible, visible
+from models.search import contains
 from models.workflow_engine import get_workflow, start
 from models.workflows import Workflow, WorkflowState, WorkflowSubject, guard, side_effect
 

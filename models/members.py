@@ -16,12 +16,13 @@ from models.actors import Actor
 from models.attributes import mirror_own_fields
 from models.audit import record, record_many
 from models.auth import issue_password_link, normalize_email
-from models.base import DomainError, NotPermitted, apply_changes, contains
+from models.base import DomainError, NotPermitted, apply_changes
 from models.companies import Company, lock_companies
 from models.mail import Mail, queue_mail, queue_mails
 from models.money import check_limit, format_money, plain
 from models.operations import operation, part_of_operation
 from models.permissions import BuiltinRole, Perm, StaffPerm
+from models.search import contains
 from models.shops import CustomerType, add_shop_assignment
 from models.users import PERIOD_LABELS, BudgetPeriod, CompanyUser, Role, builtin_roles, user_roles
 

@@ -15,15 +15,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, exists, select, text, update
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select, text, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
 from models.actors import Actor
-from models.base import DomainError, UTCDateTime, contains, utcnow
+from models.base import DomainError, UTCDateTime, utcnow
 from models.catalog import normal_sku
 from models.money import Amount, Money
 from models.scopes import Owned, visible
+from models.search import contains
 from models.workflows import WorkflowSubject, guard
 
 FIRST_NUMBER = 10_000
@@ -191,8 +192,10 @@ def order_history(actor: Actor, filters: OrderFilters, now: datetime | None = No
     if search:
         query = query.where((Order.number == search.upper()) | contains(Order.buyer_name, search))
     if filters.sku.strip():
-        query = query.where(exists(select(OrderLine.id).where(OrderLine.order_id == Order.id,
-                                                              OrderLine.sku == normal_sku(filters.sku)[:64])))
+        # The orders holding the SKU, found in its index (an EXISTS per order would read every order of a
+        # company for a SKU few of them hold).
+        query = query.where(Order.id.in_(select(OrderLine.order_id).where(
+            OrderLine.sku == normal_sku(filters.sku)[:64])))
     if filters.state:
         query = query.where(Order.state == filters.state)
     return query.order_by(Order.placed_at.desc(), Order.id.desc())

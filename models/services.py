@@ -37,13 +37,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from extensions import db
 from models.actors import Actor
 from models.audit import record
-from models.base import DomainError, UTCDateTime, contains, enum_check, utcnow
+from models.base import DomainError, UTCDateTime, enum_check, utcnow
 from models.catalog import Product, ShipmentType
 from models.checkout import placement_check
 from models.money import Amount
 from models.operations import operation
 from models.permissions import Perm, StaffPerm
 from models.scopes import Owned, visible
+from models.search import contains
 
 EARLIEST_HOURS = 24  # a service is booked at least this long ahead
 LATEST_DAYS = 366

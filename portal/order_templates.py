@@ -16,7 +16,7 @@ from wtforms import StringField
 
 from edge import attempt
 from extensions import db
-from models.base import DomainError, contains
+from models.base import DomainError
 from models.carts import MAX_QUANTITY, LineReport, LineStatus, pricing_for
 from models.catalog import products_by_sku
 from models.order_templates import (
@@ -35,6 +35,7 @@ from models.order_templates import (
     templates_of,
 )
 from models.permissions import Perm
+from models.search import contains
 from paging import paginate
 from portal import bp
 from portal.cart import AddForm, QuantityForm, back_to, form_errors, sku_of

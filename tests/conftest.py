@@ -9,10 +9,9 @@ import os
 import tempfile
 
 import pytest
-from sqlalchemy import text
 
 from app import create_app
-from cli import upgrade_database
+from cli import drop_database, upgrade_database
 from extensions import db
 from tests.helpers import PASSWORD, login
 
@@ -42,7 +41,7 @@ def pytest_runtest_setup(item):
 def app():
     app = create_app(TEST_CONFIG)
     with app.app_context():
-        drop_everything()
+        drop_database()
         upgrade_database()  # the schema and reference data exactly as an installation gets them
         from tests.world import build_world
 
@@ -56,14 +55,7 @@ def app():
     with app.app_context():
         db.session.remove()
         if db.engine.dialect.name != "sqlite":
-            drop_everything()
-
-
-def drop_everything() -> None:
-    """An empty database: the tables of the models and the migrations' own bookkeeping."""
-    db.drop_all()
-    db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    db.session.commit()
+            drop_database()
 
 
 @pytest.fixture(autouse=True)

@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, func, inspect, select, text
 import settings
 from app import create_app
 from extensions import db
+from models.search import is_search_table
 
 ROOT = Path(__file__).resolve().parent.parent
 FLASK = Path(sys.executable).with_name("flask")
@@ -63,7 +64,7 @@ def schema(url: str) -> dict:
                 ),
             }
             for table in found.get_table_names()
-            if table != "alembic_version"
+            if table != "alembic_version" and not is_search_table(table)  # in migrations only
         }
     finally:
         engine.dispose()
