@@ -28,7 +28,7 @@ from models.companies import (
     BusinessUnit,
     Company,
     CompanyStatus,
-    account_admins,
+    account_admins_and_role,
     delete_business_unit,
     descendant_ids,
     save_business_unit,
@@ -49,10 +49,10 @@ from models.invitations import (
     revoke_invitation,
 )
 from models.members import grantable_roles
-from models.permissions import BuiltinRole, StaffPerm
+from models.permissions import StaffPerm
 from models.shops import AddressBookMode, Shop, ShopAssignment
 from models.staff import StaffUser
-from models.users import CompanyUser, Role, adopt_roles, roles_joined
+from models.users import CompanyUser, adopt_roles, roles_joined
 from paging import page_of, paginate
 from security import current_actor
 
@@ -100,9 +100,8 @@ def members(company_id: int) -> tuple[list[CompanyUser], int, int]:
 
 def contacts(company_id: int) -> dict:
     """The first account admins, and when there are more, a link to all of them in the users list."""
-    admins, more_url = account_admins(company_id, limit=CONTACTS_SHOWN + 1), None
+    (admins, admin_role), more_url = account_admins_and_role(company_id, limit=CONTACTS_SHOWN + 1), None
     if len(admins) > CONTACTS_SHOWN:
-        admin_role = db.session.scalar(select(Role.id).where(Role.key == BuiltinRole.ACCOUNT_ADMIN.value))
         more_url = url_for("company_users.index_view", flt0_company_id_equals=company_id,
                            flt1_role_equals=admin_role, flt2_active_equals=1)
     return {"contacts": admins[:CONTACTS_SHOWN], "more_contacts_url": more_url}

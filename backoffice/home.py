@@ -46,7 +46,7 @@ def _waiting_applications() -> Tile:
 
 
 def _waiting_registrations() -> Tile:
-    count = _count(select(func.count(CompanyUser.id)).where(ShopAssignment.to_enable_for(CompanyUser.id)))
+    count = _count(ShopAssignment.waiting_accounts())
     return Tile("Accounts waiting for approval", count, "with a shop access to enable",
                 url_for("company_users.index_view", flt0_shop_access_equals=AssignmentState.DISABLED.value),
                 urgent=count > 0)

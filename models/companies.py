@@ -177,13 +177,19 @@ def lock_companies(company_ids) -> None:
 
 def account_admins(company_id: int, *, limit: int | None = None) -> list[CompanyUser]:
     """The company's active Account Admins, by name (the first ``limit`` of them)."""
-    return db.session.scalars(
-        db.select(CompanyUser).join(CompanyUser.roles)
+    return account_admins_and_role(company_id, limit=limit)[0]
+
+
+def account_admins_and_role(company_id: int, *, limit: int | None = None) -> tuple[list[CompanyUser], int | None]:
+    """``account_admins``, and the Account Admin role's id (None when the company has none), in one statement."""
+    rows = db.session.execute(
+        db.select(CompanyUser, Role.id).join(CompanyUser.roles)
         .where(CompanyUser.company_id == company_id, CompanyUser.active.is_(True),
                Role.key == BuiltinRole.ACCOUNT_ADMIN.value)
         .order_by(CompanyUser.last_name, CompanyUser.first_name, CompanyUser.id).limit(limit)
         .execution_options(unscoped=True)
     ).all()
+    return [user for user, _ in rows], (rows[0][1] if rows else None)
 
 
 @operation(Perm.MANAGE_COMPANY, staff=StaffPerm.MANAGE_COMPANIES, on="company")

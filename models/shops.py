@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, exists, false, select
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, distinct, false, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
@@ -166,6 +166,7 @@ class ShopAssignment(db.Model):
     __tablename__ = "shop_assignments"
     __table_args__ = (
         UniqueConstraint("user_id", "shop_id", name="uq_shop_assignment_user_shop"),
+        Index("ix_shop_assignments_state", "state", "user_id"),  # the accounts waiting for approval
         enum_check("state", AssignmentState, "state"),
     )
 
@@ -183,9 +184,9 @@ class ShopAssignment(db.Model):
         return self.state == AssignmentState.ENABLED.value
 
     @classmethod
-    def to_enable_for(cls, user_id_column):
-        """The accounts (``user_id_column``) with a shop access waiting for staff to enable it."""
-        return exists().where(cls.user_id == user_id_column, cls.state == AssignmentState.DISABLED.value)
+    def waiting_accounts(cls):
+        """How many accounts have a shop access waiting for staff to enable it (read from the state's index)."""
+        return select(func.count(distinct(cls.user_id))).where(cls.state == AssignmentState.DISABLED.value)
 
     @property
     def status(self) -> tuple[str, str]:

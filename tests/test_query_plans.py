@@ -103,3 +103,11 @@ def test_a_deep_back_office_page_shows_the_rows_offset_would_and_skips_them_in_a
                        for line in lines), plan
     else:
         assert "Seq Scan on products" not in plan, plan
+
+
+def test_the_back_office_home_counts_waiting_accounts_in_the_state_index(app, login_as):
+    client = login_as("admin@atrium.example")
+    statement, params = _statement(app, client, "/admin/", "shop_assignments")
+    with app.app_context():
+        plan = plan_of(statement, params)
+    assert "ix_shop_assignments_state" in plan and not reads_whole(plan, "company_users"), plan
