@@ -33,6 +33,7 @@ from models.operations import operation
 from models.orders import Origin
 from models.permissions import Perm
 from models.scoping import CompanyOwned
+from models.search import contains
 from models.shops import Shop
 
 MAX_TEMPLATES = 200  # per person
@@ -72,10 +73,13 @@ class TemplateLine(db.Model):
     product: Mapped[Product] = relationship()
 
 
-def templates_of(actor: Actor):
-    """A query for the templates ``actor``'s customer made, by name."""
-    return (select(OrderTemplate).where(OrderTemplate.owner_id == actor.customer_id)
-            .order_by(OrderTemplate.name, OrderTemplate.id))
+def templates_of(actor: Actor, search: str = ""):
+    """A query for the templates ``actor``'s customer made, by name; those whose name contains ``search``."""
+    query = select(OrderTemplate).where(OrderTemplate.owner_id == actor.customer_id)
+    search = search.strip()[:100]
+    if search:
+        query = query.where(contains(OrderTemplate.name, search))
+    return query.order_by(OrderTemplate.name, OrderTemplate.id)
 
 
 def template_of(actor: Actor, template_id: int) -> OrderTemplate | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, select, update
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, false, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from extensions import db
@@ -29,7 +29,7 @@ from models.money import Amount, Money, parse_amount
 from models.operations import operation
 from models.orders import Origin
 from models.permissions import Perm, StaffPerm
-from models.scopes import Owned
+from models.scopes import Owned, visible
 from models.shops import Shop
 from models.workflow_engine import start, transition
 from models.workflows import WorkflowSubject, guard, side_effect
@@ -113,6 +113,17 @@ def id_from_number(text: str) -> int | None:
     """42 for "Q-00042", "q-42" or "42"; None if it is not a quote number."""
     raw = (text or "").strip().upper().removeprefix("Q-").removeprefix("Q")
     return int(raw) if raw.isdigit() and len(raw) <= 9 else None
+
+
+def quote_list(actor: Actor, state: str = "", search: str = ""):
+    """The quotes ``actor`` may see, newest first: in ``state`` if given, the one numbered ``search`` if given."""
+    query = visible(Quote, actor).order_by(Quote.requested_at.desc(), Quote.id.desc())
+    if state:
+        query = query.where(Quote.state == state)
+    if search:
+        quote_id = id_from_number(search)
+        query = query.where(Quote.id == quote_id if quote_id is not None else false())  # at most 9 digits
+    return query
 
 
 def load_quote(query) -> Quote | None:

@@ -35,7 +35,6 @@ from models.order_templates import (
     templates_of,
 )
 from models.permissions import Perm
-from models.search import contains
 from paging import paginate
 from portal import bp
 from portal.cart import AddForm, QuantityForm, back_to, form_errors, sku_of
@@ -107,10 +106,7 @@ def _template_page(template: OrderTemplate, rename: NameForm | None = None, stat
 
 def _list_page(form: NameForm, status: int = 200):
     search = request.args.get("q", "").strip()[:100]
-    query = templates_of(current_actor())
-    if search:
-        query = query.where(contains(OrderTemplate.name, search))
-    page = paginate(query, PER_PAGE)
+    page = paginate(templates_of(current_actor(), search), PER_PAGE)
     return render_template("portal/order_templates/list.html", page=page, search=search, form=form,
                            filters={"q": search} if search else {}, name_length=NAME_LENGTH), status
 

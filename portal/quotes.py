@@ -10,15 +10,14 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from sqlalchemy import false
 from wtforms import TextAreaField
 
 from edge import attempt
 from models.permissions import Perm
 from models.quotes import (
     Quote,
-    id_from_number,
     load_quote,
+    quote_list,
     quote_to_cart,
     request_quote,
     today,
@@ -59,13 +58,7 @@ def quotes():
     state = (request.args.get("state") or "")[:40]
     state = state if workflow.state(state) is not None else ""
     search = (request.args.get("q") or "").strip()[:20]
-    query = visible(Quote, current_actor()).order_by(Quote.requested_at.desc(), Quote.id.desc())
-    if state:
-        query = query.where(Quote.state == state)
-    if search:
-        quote_id = id_from_number(search)
-        query = query.where(Quote.id == quote_id if quote_id is not None and quote_id <= MAX_ID else false())
-    page = keyset_page(query, Quote, PER_PAGE, at="requested_at")
+    page = keyset_page(quote_list(current_actor(), state, search), Quote, PER_PAGE, at="requested_at")
     args = {key: value for key, value in (("q", search), ("state", state)) if value}
     return render_template("portal/quotes/list.html", page=page, workflow=workflow, args=args, search=search,
                            state=state, scope=_scope_label())
