@@ -50,6 +50,7 @@ QUERIES = {
     "models.audit.record", "models.audit.record_many", "models.mail.may_open_links",
     "models.carts.check_holder", "models.carts.may_fill_a_cart", "models.orders.order_history",
     "models.order_templates.templates_of", "models.order_templates.template_of", "models.recurring.recurring_of",
+    "models.quotes.quote_list",
     "models.files.company_documents", "models.files.reachable_file", "models.assets.asset_list",
     "models.assets.get_asset", "models.inquiries.inquiry_list", "models.workflow_engine.offered_transitions",
     "models.services.booked_list", "models.services.book_services", "models.services.whose_choices", "models.dashboard.blocks_for",
