@@ -40,6 +40,15 @@ def _order_link(view, context, model, name):
     return Markup(f'<a href="{escape(url)}">{escape(model.order_number)}</a>')
 
 
+def _asset_link(view, context, model, name):
+    """The asset the service was booked for, if any (details page only)."""
+    if model.asset is None:
+        return ""
+    url = url_for("assets.details_view", id=model.asset_id)
+    serial = f" ({model.asset.serial_number})" if model.asset.serial_number else ""
+    return Markup(f'<a href="{escape(url)}">{escape(model.asset.name)}</a>{escape(serial)}')
+
+
 def _company(view, context, model, name):
     """The company's name (read for the whole page at once), linked for staff who may open companies."""
     label = g.get("booked_companies", {}).get(model.company_id, "")
@@ -84,11 +93,11 @@ class BookedServiceView(LiveFilterOptions, StaffModelView):
     simple_list_pager = True
     named_filter_urls = True
     column_list = ("scheduled_at", "order_number", "company", "product_name", "service_point_name", "state")
-    column_details_list = ("order_number", "company", "product_name", "quantity", "service_point_name",
+    column_details_list = ("order_number", "company", "product_name", "asset", "quantity", "service_point_name",
                            "service_point_address", "service_name", "scheduled_at", "state", "created_at")
     column_labels = {"scheduled_at": "Scheduled", "order_number": "Order", "product_name": "Product",
                      "service_point_name": "Service point", "service_point_address": "Address",
-                     "service_name": "Services", "created_at": "Booked", "sku": "SKU"}
+                     "service_name": "Services", "created_at": "Booked", "sku": "SKU", "asset": "For asset"}
     column_searchable_list = ("product_name", "sku", "order_number")
     column_filters = (
         FilterEqual(BookedService.state, "State", options=list(BOOKED_LABELS.items())),
@@ -101,7 +110,8 @@ class BookedServiceView(LiveFilterOptions, StaffModelView):
     column_default_sort = [("scheduled_at", False), ("id", False)]
     column_formatters = {"scheduled_at": _when, "order_number": _order_link, "company": _company,
                          "product_name": _booked_product, "state": _booked_state}
-    column_formatters_detail = dict(column_formatters, product_name=lambda v, c, m, n: f"{m.product_name} ({m.sku})")
+    column_formatters_detail = dict(column_formatters, product_name=lambda v, c, m, n: f"{m.product_name} ({m.sku})",
+                                    asset=_asset_link)
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
         """Each word finds part of the product's name or SKU, the whole order number, or part of the

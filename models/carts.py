@@ -111,9 +111,12 @@ class CartLine(db.Model):
     # a service line: the offer (service point) chosen and when (``models.services``)
     offer_id: Mapped[int | None] = mapped_column(ForeignKey("product_offers.id", ondelete="SET NULL"))
     service_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # a service for one of the company's assets: its booking joins the asset's service history
+    asset_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"), index=True)
 
     cart: Mapped[Cart] = relationship(back_populates="lines")
     product: Mapped[Product] = relationship()
+    asset: Mapped["Asset | None"] = relationship()  # noqa: F821
 
 
 def new_token() -> str:
@@ -124,7 +127,8 @@ def new_token() -> str:
 def load_cart(query):
     """A cart with its lines and their products (for the cart page, checkout and totals)."""
     return db.session.scalar(query.options(
-        selectinload(Cart.lines).joinedload(CartLine.product).joinedload(Product.product_type),
+        selectinload(Cart.lines).options(joinedload(CartLine.product).joinedload(Product.product_type),
+                                         joinedload(CartLine.asset)),
         joinedload(Cart.shop)))
 
 

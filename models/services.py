@@ -170,6 +170,8 @@ class BookedService(Owned, db.Model):
     state: Mapped[str] = mapped_column(String(20), default=BookedState.SCHEDULED.value)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    asset: Mapped["Asset | None"] = relationship()  # noqa: F821
+
     @property
     def state_label(self) -> str:
         return BOOKED_LABELS.get(self.state, self.state)
@@ -186,17 +188,21 @@ class BookedService(Owned, db.Model):
         return f"{self.product_name} ({self.order_number})"
 
 
+def offered_on(day: date) -> tuple:
+    """The conditions on an offer (joined to its service point) that a customer may book on ``day``."""
+    return (ProductOffer.active.is_(True), ServicePoint.active.is_(True),
+            or_(ProductOffer.valid_from.is_(None), ProductOffer.valid_from <= day),
+            or_(ProductOffer.valid_until.is_(None), ProductOffer.valid_until >= day),
+            or_(ProductOffer.stock.is_(None), ProductOffer.stock > 0))
+
+
 def current_offers(product_ids, day: date) -> dict[int, list[ProductOffer]]:
     """The active offers valid on ``day`` of these products, by product, in one statement."""
     from sqlalchemy.orm import contains_eager, selectinload
 
     rows = db.session.scalars(
         select(ProductOffer).join(ServicePoint)
-        .where(ProductOffer.product_id.in_(set(product_ids)), ProductOffer.active.is_(True),
-               ServicePoint.active.is_(True),
-               or_(ProductOffer.valid_from.is_(None), ProductOffer.valid_from <= day),
-               or_(ProductOffer.valid_until.is_(None), ProductOffer.valid_until >= day),
-               or_(ProductOffer.stock.is_(None), ProductOffer.stock > 0))
+        .where(ProductOffer.product_id.in_(set(product_ids)), *offered_on(day))
         .order_by(ServicePoint.name, ProductOffer.id)
         .options(contains_eager(ProductOffer.service_point), selectinload(ProductOffer.services),
                  selectinload(ProductOffer.shipment_types))).all()
@@ -279,7 +285,7 @@ def book_services(order, cart, *, actor: Actor) -> list[BookedService]:
             order_id=order.id, order_number=order.number, product_id=line.product_id, sku=line.product.sku,
             product_name=line.product.name, quantity=line.quantity, offer_id=offer.id,
             service_point_name=offer.service_point.name, service_point_address=offer.service_point.address,
-            service_name=", ".join(s.name for s in offer.services), scheduled_at=when))
+            service_name=", ".join(s.name for s in offer.services), scheduled_at=when, asset_id=line.asset_id))
     db.session.add_all(booked)
     db.session.flush()
     return booked

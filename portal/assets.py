@@ -15,6 +15,7 @@ from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 
 from edge import attempt, read_uploads, takes_files
 from extensions import db
+from models.asset_services import book_for_asset, bookable_services, bookings_of
 from models.assets import (
     NAME_LENGTH,
     NOTE_LENGTH,
@@ -22,6 +23,7 @@ from models.assets import (
     SERIAL_LENGTH,
     STATUS_LABELS,
     Asset,
+    AssetStatus,
     add_asset_files,
     asset_list,
     create_asset,
@@ -37,8 +39,9 @@ from models.quotes import today
 from models.workflows import Workflow
 from paging import paginate
 from portal import bp
+from portal.cart_session import current_cart
 from portal.people_forms import ConfirmForm
-from security import MAX_ID, company_login_required, current_actor, current_company, permission_required
+from security import MAX_ID, can, company_login_required, current_actor, current_company, permission_required
 
 PER_PAGE = 25
 HISTORY_ROWS = 20
@@ -141,13 +144,36 @@ def service_history(asset: Asset) -> list[Inquiry]:
     return db.session.scalars(query).all()
 
 
+def _may_book(asset: Asset) -> bool:
+    return can(Perm.PURCHASE) and asset.status != AssetStatus.RETIRED.value
+
+
 @bp.route("/assets/<int:asset_id>")
 @company_login_required
 def asset(asset_id: int):
     found = _asset(asset_id)
+    services = bookable_services(current_company().shop, today()) if _may_book(found) else []
     return render_template("portal/assets/details.html", asset=found, documents=files_of_asset(found.id),
-                           history=service_history(found), today=today(), upload=UploadForm(),
+                           history=service_history(found), bookings=bookings_of(found, current_actor(), HISTORY_ROWS),
+                           services=services, today=today(), upload=UploadForm(),
                            accept=ACCEPT_ATTRIBUTE, image_accept=IMAGE_ACCEPT, max_uploads=MAX_UPLOADS)
+
+
+@bp.route("/assets/<int:asset_id>/book", methods=["POST"])
+@permission_required(Perm.PURCHASE)
+def asset_book(asset_id: int):
+    """Put a service product in the cart for this asset; checkout books it and the asset's history shows it."""
+    found = _asset(asset_id)
+    if not ConfirmForm().validate_on_submit():
+        flash("The form could not be read; try again.", "danger")
+        return redirect(url_for("portal.asset", asset_id=found.id))
+    with attempt():
+        line = book_for_asset(current_cart(create=True), found.id, (request.form.get("product_id") or "")[:20],
+                              actor=current_actor())
+        flash(f"{line.product.name} for {found.name} is in your cart: choose the service point and time there, "
+              "then place the order.", "success")
+        return redirect(url_for("portal.cart"))
+    return redirect(url_for("portal.asset", asset_id=found.id) + "#book")
 
 
 # --- recording and changing -------------------------------------------------------------

@@ -27,7 +27,7 @@ def test_the_creator_is_reminded_once_when_the_due_date_comes_within_two_weeks(a
         [mail] = outbox(template="maintenance_due")
         assert mail.recipient == "anna.admin@acme.example"
         assert PRESS in mail.subject and f"/assets/{_asset().id}" in mail.body_text
-        assert "/inquiries/new?type=asset" in mail.body_text
+        assert f"/assets/{_asset().id}#book" in mail.body_text and "/inquiries/new?type=asset" in mail.body_text
         assert send_maintenance_reminders(on=due - timedelta(days=3)) == 0  # not twice for one date
         assert len(outbox(template="maintenance_due")) == 1
 

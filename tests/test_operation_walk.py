@@ -53,7 +53,7 @@ QUERIES = {
     "models.quotes.quote_list",
     "models.files.company_documents", "models.files.reachable_file", "models.assets.asset_list",
     "models.assets.get_asset", "models.inquiries.inquiry_list", "models.workflow_engine.offered_transitions",
-    "models.services.booked_list", "models.services.book_services", "models.services.whose_choices", "models.dashboard.blocks_for",
+    "models.services.booked_list", "models.asset_services.bookings_of", "models.services.book_services", "models.services.whose_choices", "models.dashboard.blocks_for",
 }
 
 
@@ -159,6 +159,7 @@ ARGUMENTS = {
         b"offer_reference,sku,service_point_key,price,currency,stock,valid_from,valid_until\nNEW-1,PUMP-SVC,hamburg,,,,,\n",
     ), {}),
     "models.services.set_line_service": lambda: ((_cart(), _cart().lines[0].id), {"offer_id": 1}),
+    "models.asset_services.book_for_asset": lambda: ((_cart(), _asset().id, 1), {}),
     "models.services.reschedule_service": lambda: ((_booked(), None), {}),
     "models.services.cancel_service": lambda: ((_booked(),), {}),
     "models.services.complete_service": lambda: ((_booked(),), {}),

@@ -1,4 +1,5 @@
-"""Browser test: a buyer files an asset inquiry with a PDF, support approves it, the buyer reads the answer.
+"""Browser tests: a buyer files an asset inquiry with a PDF, support approves it, the buyer reads the answer; a buyer
+books a service for an asset and finds it in the asset's service history.
 
 Ben opens his hydraulic press from Assets, creates an inquiry about it with a PDF
 and finds it Pending with the file. In a browser of her own, support finds the
@@ -10,6 +11,7 @@ so. Screenshots go to test-artifacts/.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from playwright.sync_api import expect
@@ -17,6 +19,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models.mail import OutboxMessage
+from models.services import BookedService
 from tests.browser_tests.support import (
     alert,
     assert_page_healthy,
@@ -139,3 +142,42 @@ def test_an_asset_inquiry_with_a_pdf_is_approved_in_the_back_office_and_the_buye
         [mail] = [m for m in mails if reference in m.body_text]
         assert mail.subject == "Your inquiry is approved"
         assert ANSWER in mail.body_text and ANSWER in mail.body_html
+
+
+def test_a_service_booked_from_the_asset_page_joins_the_asset_history(page, live_server, live_app):
+    """Ben books the pump visit from the press's page, chooses Hamburg and a time in the cart, places the
+    order, and finds the booked service with its order in the press's service history."""
+    sign_in_portal(page, BEN)
+    page.get_by_role("navigation", name="Portal").get_by_role("link", name="Assets").click()
+    page.get_by_role("link", name=PRESS).first.click()
+    page.get_by_role("link", name="Book a service").click()
+    page.get_by_label("Service", exact=True).select_option(label="Pump maintenance visit (PUMP-SVC)")
+    page.get_by_role("button", name="Put in the cart for this asset").click()
+    expect(alert(page, f"for {PRESS} is in your cart")).to_be_visible()
+    expect(page.locator("main")).to_contain_text(f"For {PRESS}")
+
+    line = page.get_by_role("form", name=re.compile("Service point and time for Pump maintenance visit"))
+    points = line.get_by_label("Service point")
+    points.select_option(value=points.locator("option", has_text="Hamburg workshop").get_attribute("value"))
+    when = (datetime.now(timezone.utc) + timedelta(days=6)).replace(hour=9, minute=30)
+    line.get_by_label("Date and time (UTC)").fill(when.strftime("%Y-%m-%dT%H:%M"))
+    line.get_by_role("button", name=re.compile("Save")).click()
+    expect(alert(page, "It is booked when you place the order")).to_be_visible()
+    screenshot(page, "aftersales-07-service-for-an-asset-in-the-cart")
+    assert_page_healthy(page)
+
+    page.get_by_role("link", name="Go to checkout").click()
+    page.get_by_role("button", name="Place order").click()
+    number = re.search(r"order ([A-Z]{2}-\d+) is placed", alert(page, "your order").inner_text()).group(1)
+
+    page.get_by_role("navigation", name="Portal").get_by_role("link", name="Assets").click()
+    page.get_by_role("link", name=PRESS).first.click()
+    bookings = page.get_by_test_id("bookings")
+    expect(bookings).to_contain_text("Pump maintenance visit")
+    expect(bookings).to_contain_text("Hamburg workshop")
+    expect(bookings.get_by_role("link", name=number)).to_be_visible()
+    screenshot(page, "aftersales-08-asset-service-history")
+    assert_page_healthy(page)
+    with live_app.app_context():
+        booked = db.session.scalar(select(BookedService).where(BookedService.order_number == number))
+        assert booked.asset.name == PRESS and booked.scheduled_at.strftime("%d %H:%M") == when.strftime("%d %H:%M")
