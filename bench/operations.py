@@ -1,8 +1,8 @@
 """Bulk operations and jobs, timed per row through the model functions and jobs themselves.
 
-``OPERATIONS`` is the list to extend: when an order operation exists (budget
-resets, ...), it joins as one more ``Operation`` naming the functions it
-covers; a CSV quick order of 10, 100 and 1,000 lines is there already.
+``OPERATIONS`` is the list to extend: each bulk operation or job joins as one
+more ``Operation`` naming the functions it covers (the scheduled jobs' work is
+prepared in ``bench.scheduled``).
 ``unmeasured_jobs`` lists the jobs no operation covers, so the report shows
 what is still missing.
 
@@ -26,6 +26,7 @@ from typing import Callable
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
+from bench import scheduled
 from extensions import db
 
 _lists = itertools.count()
@@ -215,6 +216,12 @@ OPERATIONS: list[Operation] = [
     Operation("disable shop access of 100 customers (back office action)", ("models.shops.set_assignment_states",),
               100, _customers, _set_shop_access(False), _then_deliver(_set_shop_access(True))),
     *(_quick_order_operation(rows) for rows in (10, 100, 1000)),
+    Operation("maintenance reminders for 500 assets (daily job)", ("jobs.aftersales.send_maintenance_reminders",),
+              500, scheduled.due_assets, scheduled.remind, scheduled.restore_assets),
+    Operation("notices of 200 recurring orders (daily job)", ("jobs.ordering.send_recurring_notices",), 200,
+              scheduled.notices_due, scheduled.send_notices, scheduled.deliver_mail),
+    Operation("place 200 recurring orders (daily job)", ("jobs.ordering.run_recurring_orders",), 200,
+              scheduled.recurring_due, scheduled.run_recurring, scheduled.drop_placed_orders),
 ]
 
 

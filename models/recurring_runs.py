@@ -16,6 +16,7 @@ from decimal import Decimal
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from extensions import db
 from models.actors import SYSTEM, Actor
@@ -75,7 +76,8 @@ def _claim(schedule: RecurringOrder, on: date) -> date | None:
         .values(runs=k, next_run=following, state=state).execution_options(synchronize_session=False))
     if taken.rowcount != 1:
         return None
-    schedule.runs, schedule.next_run, schedule.state = k, following, state
+    for name, value in (("runs", k), ("next_run", following), ("state", state)):
+        set_committed_value(schedule, name, value)  # as stored by the UPDATE above: nothing more to flush
     return due
 
 
@@ -134,6 +136,7 @@ def run_due(on: date | None = None, *, actor: Actor) -> RunReport:
         .order_by(RecurringOrder.next_run, RecurringOrder.id).limit(BATCH)
         .options(selectinload(RecurringOrder.lines).joinedload(RecurringLine.product),
                  selectinload(RecurringOrder.shop))).all()
+    _people = _people_of(due)  # held for the run, so that each order finds its company and buyer loaded
     report = RunReport()
     for schedule in due:
         try:
@@ -142,6 +145,18 @@ def run_due(on: date | None = None, *, actor: Actor) -> RunReport:
         except IntegrityError:  # the order of this date exists already: another run placed it
             report.skipped += 1
     return report
+
+
+def _people_of(schedules: list[RecurringOrder]) -> list:
+    """The companies and buyers of ``schedules``, in two statements."""
+    from models.companies import Company
+    from models.users import CompanyUser
+
+    if not schedules:
+        return []
+    return (db.session.scalars(select(Company).where(Company.id.in_({s.company_id for s in schedules}))).all()
+            + db.session.scalars(select(CompanyUser).where(CompanyUser.id.in_({s.owner_id for s in schedules}))
+                                 .execution_options(unscoped=True)).all())
 
 
 def send_notices(on: date | None = None) -> int:

@@ -43,10 +43,15 @@ def _loaded(query):
 
 
 def get_workflow(key: str) -> Workflow:
-    """The workflow stored under ``key`` (shipped by the migrations, edited by staff)."""
-    workflow = _loaded(select(Workflow).where(Workflow.key == key))
-    if workflow is None:
-        raise DomainError(f"The workflow “{key}” is not set up; run the database migrations.")
+    """The workflow stored under ``key`` (shipped by the migrations, edited by staff), loaded once per session
+    like ``workflow_of``: a job starting many subjects reads it once."""
+    loaded = db.session.info.setdefault("workflow_keys", {})
+    workflow = loaded.get(key)
+    if workflow is None or workflow not in db.session:
+        workflow = _loaded(select(Workflow).where(Workflow.key == key))
+        if workflow is None:
+            raise DomainError(f"The workflow “{key}” is not set up; run the database migrations.")
+        loaded[key] = workflow
     return workflow
 
 
