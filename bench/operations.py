@@ -220,6 +220,8 @@ OPERATIONS: list[Operation] = [
               500, scheduled.due_assets, scheduled.remind, scheduled.restore_assets),
     Operation("notices of 200 recurring orders (daily job)", ("jobs.ordering.send_recurring_notices",), 200,
               scheduled.notices_due, scheduled.send_notices, scheduled.deliver_mail),
+    Operation("expire 500 quotes past their date (daily job)", ("jobs.ordering.expire_quotes",), 500,
+              scheduled.answered_quotes, scheduled.expire_quotes, scheduled.deliver_mail),
     Operation("place 200 recurring orders (daily job)", ("jobs.ordering.run_recurring_orders",), 200,
               scheduled.recurring_due, scheduled.run_recurring, scheduled.drop_placed_orders),
 ]

@@ -53,33 +53,38 @@ def restore_assets(world, held: list[dict]) -> None:
 
 # --- recurring orders ----------------------------------------------------------------------------------------
 
-def _copies(world, rows: int) -> list[int]:
-    """The ids of ``rows`` copies of the company's first recurring order (made the first time), each with its
-    lines."""
-    from models.recurring import RecurringLine, RecurringOrder
-
-    orders, lines = RecurringOrder.__table__, RecurringLine.__table__
-    ids = list(db.session.scalars(select(orders.c.id).where(orders.c.start_date == BENCH_DAY).order_by(orders.c.id)))
+def _copies(table, world, rows: int, mark: dict, children=None) -> list[int]:
+    """The ids of ``rows`` copies (``mark`` set on each) of the company's first row of ``table``, made the first
+    time; ``children`` (a table and its column naming the parent) are copied with each."""
+    ids = list(db.session.scalars(select(table.c.id).where(*(table.c[k] == v for k, v in mark.items()))
+                                  .order_by(table.c.id)))
     if len(ids) < rows:
-        model = db.session.execute(select(orders).where(orders.c.company_id == world.company_id)
-                                   .order_by(orders.c.id).limit(1)).mappings().one()
-        copy = {key: value for key, value in model.items() if key != "id"} | {"start_date": BENCH_DAY,
-                                                                                "end_date": None}
-        made = db.session.scalars(insert(orders).returning(orders.c.id, sort_by_parameter_order=True),
+        model = db.session.execute(select(table).where(table.c.company_id == world.company_id)
+                                   .order_by(table.c.id).limit(1)).mappings().one()
+        copy = {key: value for key, value in model.items() if key != "id"} | mark
+        made = db.session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True),
                                   [copy] * (rows - len(ids))).all()
-        model_lines = [{key: value for key, value in line.items() if key != "id"} for line in db.session.execute(
-            select(lines).where(lines.c.recurring_order_id == model["id"])).mappings()]
-        db.session.execute(insert(lines), [line | {"recurring_order_id": made_id}
-                                           for made_id in made for line in model_lines])
+        if children is not None:
+            child, parent = children
+            rows_of_model = [{key: value for key, value in row.items() if key != "id"} for row in db.session.execute(
+                select(child).where(child.c[parent] == model["id"])).mappings()]
+            db.session.execute(insert(child), [row | {parent: made_id} for made_id in made for row in rows_of_model])
         ids += made
     return ids
+
+
+def _recurring_copies(world, rows: int) -> list[int]:
+    from models.recurring import RecurringLine, RecurringOrder
+
+    return _copies(RecurringOrder.__table__, world, rows, {"start_date": BENCH_DAY, "end_date": None},
+                   (RecurringLine.__table__, "recurring_order_id"))
 
 
 def recurring_due(world, rows: int, on: date = BENCH_DAY) -> list[int]:
     """``rows`` active recurring orders whose next order is on ``on``; the other copies wait for nothing."""
     from models.recurring import RecurringOrder, RecurringState
 
-    ids = _copies(world, rows)
+    ids = _recurring_copies(world, rows)
     db.session.execute(update(RecurringOrder).where(RecurringOrder.id.in_(ids)).values(
         state=RecurringState.ACTIVE.value, next_run=None, runs=0, orders_placed=0, notice_for=None, review_note=""))
     db.session.execute(update(RecurringOrder).where(RecurringOrder.id.in_(ids[:rows])).values(next_run=on))
@@ -111,3 +116,23 @@ def drop_placed_orders(world, ids: list[int]) -> None:
     db.session.execute(delete(Order).where(Order.recurring_order_id.in_(ids)))
     db.session.commit()
     deliver_mail()
+
+
+# --- quotes past their date ----------------------------------------------------------------------------------
+
+def answered_quotes(world, rows: int) -> list[int]:
+    """``rows`` answered quotes whose last valid day was the day before ``BENCH_DAY`` (copies of the company's
+    first quote, without lines: expiring does not read them)."""
+    from models.quotes import Quote
+
+    ids = _copies(Quote.__table__, world, rows, {"answer": "A benchmark's answer."})
+    db.session.execute(update(Quote).where(Quote.id.in_(ids)).values(state="answered", valid_until=None))
+    db.session.execute(update(Quote).where(Quote.id.in_(ids[:rows]))
+                       .values(valid_until=BENCH_DAY - timedelta(days=1)))
+    return ids[:rows]
+
+
+def expire_quotes(_world, _ids) -> int:
+    from models.quotes import expire_quotes
+
+    return expire_quotes(BENCH_DAY)
