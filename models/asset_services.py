@@ -29,12 +29,19 @@ SERVICE_CHOICES = 20  # service products an asset's page offers to book; the cat
 def bookable_services(shop, day: date, product_id=None) -> list[Product]:
     """The service products customers of ``shop`` can book on ``day`` (a service point offers them), by
     name; with ``product_id``, that one product if it is one of them."""
-    offered = select(ProductOffer.product_id).join(ServicePoint).where(*offered_on(day))
-    query = (select(Product).join(ProductType)
-             .where(ProductType.key == ProductTypeKey.SERVICE.value, visible_in(shop), Product.id.in_(offered)))
+    offered = (select(ProductOffer.id).join(ServicePoint)
+               .where(ProductOffer.product_id == Product.id, *offered_on(day)).exists())
+    service = select(ProductType.id).where(ProductType.key == ProductTypeKey.SERVICE.value).scalar_subquery()
+    query = select(Product).where(Product.product_type_id == service, visible_in(shop), offered)
     if product_id is not None:
         query = query.where(Product.id == product_id)
     return db.session.scalars(query.order_by(Product.name, Product.id).limit(SERVICE_CHOICES)).all()
+
+
+def _row_id(value) -> int | None:
+    """A row id as a form sends it, or None for anything else (text, a number no row has)."""
+    text = str(value if value is not None else "").strip()
+    return int(text) if text.isdigit() and 0 < len(text) < 10 else None
 
 
 @operation(Perm.PURCHASE, on="cart")
@@ -43,14 +50,14 @@ def book_for_asset(cart, asset_id, product_id, *, actor: Actor):
     from models.carts import add_to_cart, check_holder
 
     check_holder(cart, actor)
-    asset = get_visible(Asset, int(asset_id), actor) if str(asset_id or "").isdigit() else None
+    asset_id, product_id = _row_id(asset_id), _row_id(product_id)
+    asset = get_visible(Asset, asset_id, actor) if asset_id else None
     if asset is None:
         raise DomainError("Choose one of your assets.", "asset")
     if asset.status == AssetStatus.RETIRED.value:
         raise DomainError(f"{asset.name} is retired; set it in use again before booking a service for it.",
                           "asset")
-    wanted = int(product_id) if str(product_id or "").isdigit() and len(str(product_id)) < 12 else None
-    product = next(iter(bookable_services(cart.shop, utcnow().date(), wanted)), None) if wanted else None
+    product = next(iter(bookable_services(cart.shop, utcnow().date(), product_id)), None) if product_id else None
     if product is None:
         raise DomainError("Choose one of the services from the list.", "product")
     line = next((line for line in cart.lines if line.product_id == product.id), None)

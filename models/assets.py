@@ -44,7 +44,8 @@ NAME_LENGTH, SERIAL_LENGTH, REFERENCE_LENGTH, NOTE_LENGTH = 120, 80, 80, 2000
 MAX_INTERVAL_MONTHS = 120
 MAX_UNITS = 50
 MAINTENANCE_NOTICE_DAYS = 14  # how long before an asset's maintenance is due its company hears of it
-NOTICE_BATCH = 500  # reminders a run sends; the next run takes the rest
+NOTICE_BATCH = 500  # assets a run reminds of; the next run takes the rest
+MAIL_ASSETS = 25  # assets one reminder lists; the rest are counted, with a link to the assets
 
 
 class AssetStatus(str, enum.Enum):
@@ -240,10 +241,34 @@ def add_asset_files(asset: Asset, uploads, *, actor: Actor, category: str = "oth
     return rows
 
 
+def _reminders(due: list[Asset], people) -> list:
+    """One mail per person, naming every due asset that is theirs to look after: the assets they recorded,
+    and for an Account Admin those nobody active recorded."""
+    from models.mail import Mail
+
+    by_id, admins, assets_of = {p.id: p for p in people}, {}, {}
+    for p in people:
+        if p.is_admin:
+            admins.setdefault(p.company_id, {})[p.id] = p
+    for asset in due:
+        to = [by_id[asset.owner_id]] if asset.owner_id in by_id else list(admins.get(asset.company_id, {}).values())
+        for p in to:
+            assets_of.setdefault(p.id, (p, []))[1].append(asset)
+    mails = []
+    for p, assets in assets_of.values():
+        first = assets[0]
+        subject = (f"Maintenance due on {first.next_maintenance_on:%-d %B}: {first.name}" if len(assets) == 1
+                   else f"Maintenance due for {len(assets)} assets from {first.next_maintenance_on:%-d %B}")
+        mails.append(Mail(p.email, "maintenance_due", subject, {"assets": assets[:MAIL_ASSETS],
+                                                                 "more": len(assets) - MAIL_ASSETS,
+                                                                 "first_name": p.first_name}))
+    return mails
+
+
 def send_maintenance_reminders(on: date) -> int:
     """Mail each asset's creator (or, without one, the company's Account Admins) when its maintenance falls
     due in the next ``MAINTENANCE_NOTICE_DAYS`` days, once per due date; how many assets were reminded of."""
-    from models.mail import Mail, queue_mails
+    from models.mail import queue_mails
     from models.permissions import BuiltinRole
     from models.users import CompanyUser, Role
 
@@ -265,17 +290,7 @@ def send_maintenance_reminders(on: date) -> int:
             and_(CompanyUser.company_id.in_({a.company_id for a in due}),
                  Role.key == BuiltinRole.ACCOUNT_ADMIN.value)))
         .execution_options(unscoped=True)).all()
-    by_id = {p.id: p for p in people}
-    admins = {}
-    for p in people:
-        if p.is_admin:
-            admins.setdefault(p.company_id, {})[p.id] = p
-    mails = []
-    for asset in due:
-        to = [by_id[asset.owner_id]] if asset.owner_id in by_id else list(admins.get(asset.company_id, {}).values())
-        mails += [Mail(p.email, "maintenance_due", f"Maintenance due on {asset.next_maintenance_on:%-d %B}: "
-                       f"{asset.name}", {"asset": asset, "first_name": p.first_name}) for p in to]
-    queue_mails(mails)
+    queue_mails(_reminders(due, people))
     db.session.execute(update(Asset).where(Asset.id.in_([a.id for a in due]))
                        .values(maintenance_notice_for=Asset.next_maintenance_on)
                        .execution_options(synchronize_session=False))

@@ -93,7 +93,8 @@ class Product(db.Model):
     """Something a customer can order, identified by its SKU."""
 
     __tablename__ = "products"
-    __table_args__ = (Index("ix_products_active_name", "active", "name", "id"),)
+    __table_args__ = (Index("ix_products_active_name", "active", "name", "id"),
+                      Index("ix_products_type_name", "product_type_id", "name", "id"))  # a type's products by name
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sku: Mapped[str] = mapped_column(String(SKU_MAX), unique=True)
@@ -101,7 +102,7 @@ class Product(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     image: Mapped[str] = mapped_column(String(200), default="")  # a file under static/products/
     unit: Mapped[str] = mapped_column(String(20), default="piece")
-    product_type_id: Mapped[int] = mapped_column(ForeignKey("product_types.id"), index=True)
+    product_type_id: Mapped[int] = mapped_column(ForeignKey("product_types.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     service_date_required: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

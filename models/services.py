@@ -30,6 +30,7 @@ from sqlalchemy import (
     and_,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -151,6 +152,8 @@ class BookedService(Owned, db.Model):
                       Index("ix_booked_services_company_state", "company_id", "state", "scheduled_at", "id"),
                       Index("ix_booked_services_state_at", "state", "scheduled_at"),
                       Index("ix_booked_services_at", "scheduled_at", "id"),
+                      Index("ix_booked_services_asset_at", "asset_id", "scheduled_at", "id",  # an asset's history
+                            sqlite_where=text("asset_id IS NOT NULL"), postgresql_where=text("asset_id IS NOT NULL")),
                       enum_check("state", BookedState, "state"))
     scope = "services"
 
@@ -165,7 +168,7 @@ class BookedService(Owned, db.Model):
     service_point_name: Mapped[str] = mapped_column(String(120))
     service_point_address: Mapped[str] = mapped_column(String(400), default="")
     service_name: Mapped[str] = mapped_column(String(120), default="")
-    asset_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"), index=True)
+    asset_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"))
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     state: Mapped[str] = mapped_column(String(20), default=BookedState.SCHEDULED.value)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

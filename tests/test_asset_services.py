@@ -9,17 +9,19 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from extensions import db
+from models.asset_services import book_for_asset
 from models.assets import Asset
-from models.base import utcnow
-from models.carts import CartLine, cart_of
+from models.base import DomainError, utcnow
+from models.carts import CartLine, cart_of, open_cart
 from models.catalog import Product, ProductType
 from models.services import BookedService, ProductOffer
 from tests import factories as f
 from tests.aftersales_factories import BookedServiceFactory
-from tests.asset_pages import ANNA, BEN, CARL, CHILLER, FORKLIFT, GINA, PRESS, _as, _asset_id
+from tests.asset_pages import ANNA, BEN, CARL, CHILLER, COMPRESSOR, FORKLIFT, GINA, PRESS, _as, _asset_id
 from tests.helpers import count_queries, csrf_token, flashes, login, text
 
 PUMP = "Pump maintenance visit"
@@ -205,3 +207,15 @@ def test_the_asset_page_costs_the_same_with_one_booking_or_many(app):
     page = ben.get(f"/assets/{press}").get_data(as_text=True)
     rows = re.search(r'data-testid="bookings".*?</table>', page, re.S).group(0)
     assert rows.count("<tr>") - 1 == 20  # the newest twenty
+
+
+def test_the_operation_itself_refuses_an_asset_the_buyer_may_not_see(app):
+    """Whoever calls it (a view, a job, an agent), the rule holds: another company's or unit's asset is refused."""
+    chiller, compressor = _asset_id(app, CHILLER), _asset_id(app, COMPRESSOR)
+    with app.app_context():
+        ben = f.user(BEN)
+        cart = open_cart(ben, ben.company.shop)
+        for asset_id in (chiller, compressor, "x", None, 10**12):
+            with pytest.raises(DomainError, match="Choose one of your assets."):
+                book_for_asset(cart, asset_id, _pump_id(app), actor=f.actor(BEN))
+        assert [line for line in cart.lines if line.product.sku == "PUMP-SVC"] == []

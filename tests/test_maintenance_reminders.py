@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from extensions import db
 from jobs.aftersales import send_maintenance_reminders
-from models.assets import MAINTENANCE_NOTICE_DAYS, Asset
+from models.assets import MAIL_ASSETS, MAINTENANCE_NOTICE_DAYS, Asset
 from models.quotes import today
 from tests import factories as f
 from tests.helpers import outbox
@@ -67,3 +67,24 @@ def test_many_due_assets_cost_a_fixed_number_of_statements(app):
         with count_queries(app) as statements:
             sent = send_maintenance_reminders(on=today())
         assert sent == 40 and len(statements) <= 6, statements
+        mails = outbox(template="maintenance_due")  # one mail to Acme's one Account Admin, not forty
+        assert [m.recipient for m in mails] == ["anna.admin@acme.example"]
+        [mail] = mails
+        assert mail.subject == f"Maintenance due for 40 assets from {soon:%-d %B}"
+        assert mail.body_text.count("Book the service:") == MAIL_ASSETS
+        assert "… and 15 more: http" in mail.body_text and "/assets" in mail.body_text
+
+
+def test_one_mail_names_each_of_a_persons_due_assets(app):
+    with app.app_context():
+        press = _asset()
+        anna = f.user("anna.admin@acme.example")
+        drill = f.AssetFactory(company=anna.company, owner_id=anna.id, name="Column drill", serial_number="CD-1",
+                               next_maintenance_on=press.next_maintenance_on, maintenance_months=12)
+        db.session.flush()
+        assert send_maintenance_reminders(on=press.next_maintenance_on - timedelta(days=1)) == 2
+        [mail] = outbox(template="maintenance_due")
+        assert mail.recipient == anna.email
+        for asset in (press, drill):
+            assert f"{asset.name} (serial number {asset.serial_number}): due on" in mail.body_text
+            assert f"/assets/{asset.id}#book" in mail.body_text and f"/assets/{asset.id}#book" in mail.body_html
