@@ -18,7 +18,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from backoffice.base import StaffModelView, badge
-from backoffice.files import MAX_UPLOADS, company_choices, requested_file, send_stored
+from backoffice.files import MAX_UPLOADS, PICK_LIMIT, companies_matching, requested_file, send_stored
 from backoffice.filters import ValueInFilter, in_subquery
 from backoffice.orders import company_link_column, text_lines_column
 from backoffice.pages import form_id
@@ -140,8 +140,12 @@ class AssetView(StaffModelView):
         """Record an asset for a company: choose the company, then fill in the form with its units."""
         company = _company_from(request.values.get("company_id"))
         if company is None:
-            return self.render("backoffice/assets/choose_company.html", companies=company_choices(),
-                               return_url=url_for(".index_view"))
+            typed = (request.args.get("company") or "").strip()[:100]
+            found = companies_matching(typed)
+            if len(found) == 1:
+                return redirect(url_for(".create_view", company_id=found[0].id))
+            return self.render("backoffice/assets/choose_company.html", typed=typed, found=found[:PICK_LIMIT],
+                               more=len(found) > PICK_LIMIT, return_url=url_for(".index_view"))
         if request.method == "POST":
             units = request.form.getlist("units")
             with attempt():

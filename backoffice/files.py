@@ -13,7 +13,7 @@ from flask import abort, flash, g, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from backoffice.base import StaffModelView
 from backoffice.filters import ValueInFilter
@@ -28,6 +28,7 @@ from models.storage import storage
 from security import MAX_ID, current_actor
 
 MAX_UPLOADS = 10  # files one upload form takes
+PICK_LIMIT = 20  # companies a company finder lists; a longer list asks for more of the name
 
 
 def send_stored(file: File, *, thumbnail: bool = False):
@@ -62,8 +63,36 @@ def company_names(ids) -> dict[int, str]:
     return dict(db.session.execute(select(Company.id, Company.name).where(Company.id.in_(ids))).all())
 
 
-def company_choices() -> list[tuple[str, str]]:
-    return [(str(i), name) for i, name in db.session.execute(select(Company.id, Company.name).order_by(Company.name))]
+def companies_matching(typed: str) -> list[Company]:
+    """The companies a staff member means by ``typed``: the one of that number or of exactly that name (any
+    case), else those whose name contains it, by name, at most ``PICK_LIMIT`` + 1 (the form lists no more)."""
+    typed = (typed or "").strip()[:100]
+    if not typed:
+        return []
+    if typed.isdigit() and int(typed) <= MAX_ID:
+        found = db.session.get(Company, int(typed))
+        if found is not None:
+            return [found]
+    exact = db.session.scalars(select(Company).where(func.lower(Company.name) == typed.lower()).limit(2)).all()
+    if len(exact) == 1:
+        return exact
+    return db.session.scalars(select(Company).where(contains(Company.name, typed)).order_by(Company.name, Company.id)
+                              .limit(PICK_LIMIT + 1)).all()
+
+
+def one_company(typed: str) -> tuple[Company | None, str]:
+    """The company of exactly the number or name ``typed`` (a part of a name is not enough to file documents
+    under), or None with what to tell the staff member."""
+    typed = (typed or "").strip()[:100]
+    if not typed:
+        return None, "Type the name of the company the documents are for."
+    found = companies_matching(typed)
+    if len(found) == 1 and (str(found[0].id) == typed or found[0].name.lower() == typed.lower()):
+        return found[0], ""
+    if not found:
+        return None, f"No company is named “{typed}”."
+    names = ", ".join(c.name for c in found[:5]) + (" …" if len(found) > 5 else "")
+    return None, f"No company is named exactly “{typed}”; did you mean {names}? Type the whole name."
 
 
 def _companies_named(text: str):
@@ -128,8 +157,10 @@ class CompanyFileView(StaffModelView):
 
     def render(self, template, **kwargs):
         if template == self.list_template:
-            kwargs.update(categories=CATEGORY_LABELS, companies=company_choices(), accept=ACCEPT_ATTRIBUTE,
-                          max_uploads=MAX_UPLOADS)
+            chosen = request.args.get("flt0_company_id_equals", "")
+            kwargs.update(categories=CATEGORY_LABELS, accept=ACCEPT_ATTRIBUTE, max_uploads=MAX_UPLOADS,
+                          company=db.session.get(Company, int(chosen)) if chosen.isdigit() and int(chosen) <= MAX_ID
+                          else None)
         return super().render(template, **kwargs)
 
     def delete_row(self, model) -> None:
@@ -145,10 +176,11 @@ class CompanyFileView(StaffModelView):
     def upload_view(self):
         """Upload one or more documents for a company; one refused file refuses them all."""
         raw = request.form.get("company_id", "")
-        company = db.session.get(Company, int(raw)) if raw.isdigit() and int(raw) <= MAX_ID else None
+        company, problem = ((db.session.get(Company, int(raw)), "Choose the company the documents are for.")
+                            if raw.isdigit() and int(raw) <= MAX_ID else one_company(request.form.get("company", "")))
         back = url_for(".index_view", flt0_company_id_equals=company.id) if company else url_for(".index_view")
         if company is None:
-            flash("Choose the company the documents are for.", "error")
+            flash(problem, "error")
             return redirect(back)
         with attempt():
             rows = upload_company_files(company, read_uploads(request.files.getlist("files")), actor=current_actor(),

@@ -89,7 +89,9 @@ def test_support_records_an_asset_for_globex_with_globex_s_unit(app):
     with app.app_context():
         globex = f.company("Globex").id
     choose = client.get(f"{ASSETS}new/")
-    assert "Whose asset is it?" in text(choose) and "Globex" in text(choose)
+    assert "Whose asset is it?" in text(choose) and "Globex" not in text(choose)  # no list of every company
+    found = client.get(f"{ASSETS}new/?company=globex")  # one company matches: straight to its form
+    assert found.status_code == 302 and found.headers["Location"].endswith(f"/new/?company_id={globex}")
     form = client.get(f"{ASSETS}new/?company_id={globex}")
     assert "Main Office" in text(form) and "Plant North" not in text(form)  # Globex's units only
     data = dict(_asset_form(client, f"{ASSETS}new/?company_id={globex}"), company_id=str(globex),
@@ -182,6 +184,49 @@ def test_support_uploads_two_pdfs_for_acme(app):
         audit = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "file.uploaded",
                                                             AuditEvent.company_id == acme)).all()
         assert {e.details.get("name") for e in audit} >= {"Report A.pdf", "Report B.pdf"}
+
+
+def test_the_new_asset_page_finds_the_company_by_part_of_its_name(app):
+    client = _staff(app)
+    with app.app_context():
+        for n in range(23):
+            f.CompanyFactory(name=f"Acme Branch {n:02}")
+        db.session.commit()
+    page = client.get(f"{ASSETS}new/?company=acme")
+    shown = text(page)
+    assert "More than 20 companies match “acme”: type more of the name to narrow them." in shown
+    assert page.get_data(as_text=True).count("/new/?company_id=") == 20
+    assert "Acme Branch 07" in text(client.get(f"{ASSETS}new/?company=branch 07", follow_redirects=True))
+    assert "No company is named “nobody”." in text(client.get(f"{ASSETS}new/?company=nobody"))
+
+
+@pytest.mark.parametrize("typed, said", [
+    ("", "Type the name of the company the documents are for."),
+    ("Nobody Ltd", "No company is named “Nobody Ltd”."),
+    ("glob", "No company is named exactly “glob”; did you mean Globex? Type the whole name."),
+])
+def test_an_upload_for_no_company_or_an_unclear_one_stores_nothing(app, typed, said):
+    client = _staff(app)
+    with app.app_context():
+        before = _stored_files()
+    response = _upload(client, f"{FILES}upload/", f"{FILES}upload/", FILES, [("Report A.pdf", PDF)], company=typed)
+    assert any(said in message for message in flashes(follow(client, response)))
+    with app.app_context():
+        assert _stored_files() == before and db.session.scalar(select(File.id).where(File.name == "Report A.pdf")) is None
+
+
+def test_support_uploads_for_a_company_typed_by_name_or_chosen_by_the_filter(app):
+    client = _staff(app)
+    with app.app_context():
+        globex = f.company("Globex").id
+    page = follow(client, _upload(client, f"{FILES}upload/", f"{FILES}upload/", FILES, [("Terms.pdf", PDF)],
+                                  company="globex"))
+    assert "Uploaded 1 document(s) for Globex: Terms.pdf." in flashes(page)
+    filtered = f"{FILES}?flt0_company_id_equals={globex}"
+    html = client.get(filtered).get_data(as_text=True)
+    assert f'name="company_id" value="{globex}"' in html and 'name="company"' not in html
+    page = follow(client, _upload(client, f"{FILES}upload/", f"{FILES}upload/", filtered, [("Prices.pdf", PDF)]))
+    assert "Uploaded 1 document(s) for Globex: Prices.pdf." in flashes(page)
 
 
 def test_a_renamed_program_among_the_uploads_refuses_them_all(app):
