@@ -18,6 +18,7 @@ INDEXED: dict[str, tuple[str, ...]] = {
     "company_users": ("email", "first_name", "last_name"),
     "companies": ("name", "vat_id"),
     "company_applications": ("company_name", "email", "last_name"),
+    "files": ("name",),
 }
 TRIGRAM = 3  # the shortest phrase a trigram index can find
 
@@ -25,6 +26,29 @@ TRIGRAM = 3  # the shortest phrase a trigram index can find
 def is_search_table(name: str) -> bool:
     """Whether ``name`` is one of SQLite's FTS5 search tables or a shadow table FTS5 keeps beside one."""
     return any(name == f"{table}_search" or name.startswith(f"{table}_search_") for table in INDEXED)
+
+
+def search_table_ddl(table: str, columns: tuple[str, ...]) -> list[str]:
+    """SQLite: the statements that create ``<table>_search`` (external-content FTS5, trigram tokenizer) over
+    ``columns``, the triggers that keep it in step, and fill it once (the migrations run them)."""
+    fts, names = f"{table}_search", ", ".join(columns)
+    new = ", ".join(f"new.{c}" for c in columns)
+    old = ", ".join(f"old.{c}" for c in columns)
+    return [f"CREATE VIRTUAL TABLE {fts} USING fts5({names}, content='{table}', content_rowid='id', "
+            "tokenize='trigram')",
+            f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {table} BEGIN "
+            f"INSERT INTO {fts}(rowid, {names}) VALUES (new.id, {new}); END",
+            f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {table} BEGIN "
+            f"INSERT INTO {fts}({fts}, rowid, {names}) VALUES ('delete', old.id, {old}); END",
+            f"CREATE TRIGGER {fts}_update AFTER UPDATE OF {names} ON {table} BEGIN "
+            f"INSERT INTO {fts}({fts}, rowid, {names}) VALUES ('delete', old.id, {old}); "
+            f"INSERT INTO {fts}(rowid, {names}) VALUES (new.id, {new}); END",
+            f"INSERT INTO {fts}({fts}) VALUES ('rebuild')"]
+
+
+def drop_search_table_ddl(table: str) -> list[str]:
+    return [f"DROP TRIGGER IF EXISTS {table}_search_{event}" for event in ("insert", "delete", "update")] + [
+        f"DROP TABLE IF EXISTS {table}_search"]
 
 
 def like_pattern(text: str) -> str:

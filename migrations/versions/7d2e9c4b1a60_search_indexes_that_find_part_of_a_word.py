@@ -14,6 +14,8 @@ Create Date: 2026-11-24 10:00:00.000000
 """
 from alembic import op
 
+from models.search import drop_search_table_ddl, search_table_ddl
+
 revision = "7d2e9c4b1a60"
 down_revision = "5669db399a82"
 branch_labels = None
@@ -29,27 +31,12 @@ RETYPED = [(table, column) for table in ("company_users", "companies", "company_
            for column in INDEXED[table]]
 
 
-def _sqlite_search_table(table: str, columns: tuple[str, ...]) -> None:
-    fts, names = f"{table}_search", ", ".join(columns)
-    new = ", ".join(f"new.{c}" for c in columns)
-    old = ", ".join(f"old.{c}" for c in columns)
-    op.execute(f"CREATE VIRTUAL TABLE {fts} USING fts5({names}, content='{table}', content_rowid='id', "
-               "tokenize='trigram')")
-    op.execute(f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {table} BEGIN "
-               f"INSERT INTO {fts}(rowid, {names}) VALUES (new.id, {new}); END")
-    op.execute(f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {table} BEGIN "
-               f"INSERT INTO {fts}({fts}, rowid, {names}) VALUES ('delete', old.id, {old}); END")
-    op.execute(f"CREATE TRIGGER {fts}_update AFTER UPDATE OF {names} ON {table} BEGIN "
-               f"INSERT INTO {fts}({fts}, rowid, {names}) VALUES ('delete', old.id, {old}); "
-               f"INSERT INTO {fts}(rowid, {names}) VALUES (new.id, {new}); END")
-    op.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
-
-
 def upgrade():
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
         for table, columns in INDEXED.items():
-            _sqlite_search_table(table, columns)
+            for statement in search_table_ddl(table, columns):
+                op.execute(statement)
     elif dialect == "postgresql":
         for table, column in RETYPED:
             op.drop_index(f"ix_{table}_{column}_trgm", table_name=table)
@@ -60,9 +47,8 @@ def downgrade():
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
         for table in INDEXED:
-            for event in ("insert", "delete", "update"):
-                op.execute(f"DROP TRIGGER IF EXISTS {table}_search_{event}")
-            op.execute(f"DROP TABLE IF EXISTS {table}_search")
+            for statement in drop_search_table_ddl(table):
+                op.execute(statement)
     elif dialect == "postgresql":
         for table, column in RETYPED:
             op.drop_index(f"ix_{table}_{column}_trgm", table_name=table)
