@@ -31,7 +31,9 @@ from models.actors import VISITOR, Actor
 from models.auth import account_is_usable
 from models.companies import Company
 from models.permissions import Perm, StaffPerm
-from models.scopes import get_visible
+from models.scopes import MAX_ID as MAX_ID  # the views import it from here
+from models.scopes import get_chosen
+from models.scopes import row_id as parse_id
 from models.scoping import scope_to_company
 from models.shops import Shop, ShopAssignment
 from models.staff import StaffUser
@@ -49,7 +51,6 @@ IDENTITY = (
     roles_joined(),  # then adopt_roles
     joinedload(CompanyUser.shop_assignments).joinedload(ShopAssignment.shop),
 )
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL: a larger one names no row
 
 
 def init_app(app) -> None:
@@ -234,9 +235,7 @@ def is_local_path(target: str) -> bool:
 
 def get_visible_or_404(model, row_id):
     """A row the actor may see by its scope triad (own / business unit / company), or a 404."""
-    if row_id is None or not str(row_id).isdigit() or int(row_id) > MAX_ID:
-        abort(404)
-    row = get_visible(model, int(row_id), current_actor())
+    row = get_chosen(model, row_id, current_actor())
     if row is None:
         abort(404)
     return row
@@ -248,9 +247,8 @@ def load_or_404(model, row_id, *options):
     A SELECT (never the identity map), so the company scoping of portal
     sessions applies: another company's id is a 404 like a missing one.
     """
-    if row_id is None or not str(row_id).isdigit() or int(row_id) > MAX_ID:
-        abort(404)
-    row = db.session.scalar(select(model).where(model.id == int(row_id)).options(*options))
+    wanted = parse_id(row_id)
+    row = db.session.scalar(select(model).where(model.id == wanted).options(*options)) if wanted is not None else None
     if row is None:
         abort(404)
     return row

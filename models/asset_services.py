@@ -20,7 +20,7 @@ from models.base import DomainError, utcnow
 from models.catalog import Product, ProductType, ProductTypeKey, visible_in
 from models.operations import operation
 from models.permissions import Perm
-from models.scopes import get_visible
+from models.scopes import get_chosen, row_id
 from models.services import BookedService, ProductOffer, ServicePoint, booked_list, offered_on
 
 SERVICE_CHOICES = 20  # service products an asset's page offers to book; the catalog lists them all
@@ -38,25 +38,19 @@ def bookable_services(shop, day: date, product_id=None) -> list[Product]:
     return db.session.scalars(query.order_by(Product.name, Product.id).limit(SERVICE_CHOICES)).all()
 
 
-def _row_id(value) -> int | None:
-    """A row id as a form sends it, or None for anything else (text, a number no row has)."""
-    text = str(value if value is not None else "").strip()
-    return int(text) if text.isdigit() and 0 < len(text) < 10 else None
-
-
 @operation(Perm.PURCHASE, on="cart")
 def book_for_asset(cart, asset_id, product_id, *, actor: Actor):
     """Put one of the ``bookable_services`` in ``cart`` for an asset ``actor`` may see; the cart line."""
     from models.carts import add_to_cart, check_holder
 
     check_holder(cart, actor)
-    asset_id, product_id = _row_id(asset_id), _row_id(product_id)
-    asset = get_visible(Asset, asset_id, actor) if asset_id else None
+    asset = get_chosen(Asset, asset_id, actor)
     if asset is None:
         raise DomainError("Choose one of your assets.", "asset")
     if asset.status == AssetStatus.RETIRED.value:
         raise DomainError(f"{asset.name} is retired; set it in use again before booking a service for it.",
                           "asset")
+    product_id = row_id(product_id)
     product = next(iter(bookable_services(cart.shop, utcnow().date(), product_id)), None) if product_id else None
     if product is None:
         raise DomainError("Choose one of the services from the list.", "product")

@@ -23,7 +23,7 @@ from models.audit import record
 from models.base import DomainError, NotPermitted, UTCDateTime, apply_changes, utcnow
 from models.operations import operation
 from models.permissions import Perm, StaffPerm
-from models.scopes import Owned, get_visible, visible
+from models.scopes import Owned, get_chosen, visible
 from models.search import contains
 from models.workflow_engine import get_workflow, start
 from models.workflows import Workflow, WorkflowState, WorkflowSubject, guard, side_effect
@@ -143,12 +143,12 @@ def _about(kind: InquiryType, actor: Actor, asset_id, order_id) -> dict:
     from models.orders import Order
 
     if kind.needs == "asset":
-        asset = get_visible(Asset, int(asset_id), actor) if str(asset_id or "").isdigit() else None
+        asset = get_chosen(Asset, asset_id, actor)
         if asset is None:
             raise DomainError("Choose one of your assets for an asset inquiry.", "asset")
         return {"asset_id": asset.id}
     if kind.needs == "order":
-        order = get_visible(Order, int(order_id), actor) if str(order_id or "").isdigit() else None
+        order = get_chosen(Order, order_id, actor)
         if order is None:
             raise DomainError("Choose one of your orders for an order claim.", "order")
         return {"order_id": order.id}

@@ -24,6 +24,8 @@ from models.companies import BusinessUnit
 from models.permissions import Perm
 from models.scoping import CompanyOwned
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL: a larger one names no row
+
 
 @dataclass(frozen=True)
 class Triad:
@@ -94,3 +96,16 @@ def visible(model, actor: Actor):
 def get_visible(model, row_id: int, actor: Actor):
     """The row if ``actor`` may see it, else None (as if it did not exist)."""
     return db.session.scalar(visible(model, actor).where(model.id == row_id))
+
+
+def row_id(value) -> int | None:
+    """An id as a form or URL sends it (text), or None for anything that names no row."""
+    text = str(value if value is not None else "").strip()
+    return int(text) if text.isdigit() and int(text) <= MAX_ID else None
+
+
+def get_chosen(model, value, actor: Actor):
+    """The row a form names by its id if ``actor`` may see it; None for anything else (no number, a number no
+    row can have, another's row)."""
+    found = row_id(value)
+    return get_visible(model, found, actor) if found is not None else None

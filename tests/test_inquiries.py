@@ -65,6 +65,8 @@ def test_an_inquiry_starts_pending_with_its_author_unit_and_files(app):
     ({"description": "d" * 1001}, "The description has at most 1,000 characters; this has 1,001."),
     ({"type_key": "asset"}, "Choose one of your assets for an asset inquiry."),
     ({"type_key": "order_claim", "order_id": "abc"}, "Choose one of your orders for an order claim."),
+    ({"type_key": "asset", "asset_id": str(10**12)}, "Choose one of your assets for an asset inquiry."),
+    ({"type_key": "order_claim", "order_id": str(2**31)}, "Choose one of your orders for an order claim."),
     ({"uploads": [("x.png", png())] * 6}, "Attach at most 5 files; you chose 6."),
 ])
 def test_a_refused_inquiry_names_what_is_wrong(app, changes, message):

@@ -46,7 +46,7 @@ QUERIES = {
     "models.addresses.can_edit_addresses", "models.addresses.read_only_reason",
     "models.workflow_engine.actor_may", "models.workflow_engine.available_transitions",
     "models.operations.authorize", "models.operations.require_staff",
-    "models.scopes.visible", "models.scopes.visible_clause", "models.scopes.get_visible",
+    "models.scopes.visible", "models.scopes.visible_clause", "models.scopes.get_visible", "models.scopes.get_chosen",
     "models.audit.record", "models.audit.record_many", "models.mail.may_open_links",
     "models.carts.check_holder", "models.carts.may_fill_a_cart", "models.orders.order_history",
     "models.order_templates.templates_of", "models.order_templates.template_of", "models.recurring.recurring_of",
