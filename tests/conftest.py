@@ -13,6 +13,7 @@ import pytest
 from app import create_app
 from cli import drop_database, upgrade_database
 from extensions import db
+from models.base import utcnow
 from tests.helpers import PASSWORD, login
 
 TEST_CONFIG = {
@@ -37,20 +38,27 @@ def pytest_runtest_setup(item):
         pytest.fail("needs TEST_DATABASE_URL and TEST_REDIS_URL: run it with `make test-services`", pytrace=False)
 
 
-@pytest.fixture(scope="session")
-def app():
-    app = create_app(TEST_CONFIG)
+def _build_world(app):
+    """The schema, reference data and demo world, dated today: the tests' expected dates count from today."""
     with app.app_context():
+        db.session.remove()
         drop_database()
         upgrade_database()  # the schema and reference data exactly as an installation gets them
         from tests.world import build_world
 
         build_world()
         db.session.commit()
+        app.config["WORLD_DATE"] = utcnow().date()
         if app.config["REDIS_URL"]:
             from jobs.queue import get_queue
 
             get_queue("default").connection.flushdb()
+
+
+@pytest.fixture(scope="session")
+def app():
+    app = create_app(TEST_CONFIG)
+    _build_world(app)
     yield app
     with app.app_context():
         db.session.remove()
@@ -61,6 +69,8 @@ def app():
 @pytest.fixture(autouse=True)
 def _rollback(app):
     """Run the test on one connection inside a transaction that is rolled back."""
+    if app.config["WORLD_DATE"] != utcnow().date():  # a run that passes midnight builds a world of the new day
+        _build_world(app)
     with app.app_context():
         engines = db.engines
         engine = engines[None]
