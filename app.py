@@ -51,11 +51,11 @@ def register_extensions(app: Flask) -> None:
     import locales
     import models  # noqa: F401  (registers every model)
     import security
-    from models.sqlite import configure_sqlite
+    from models.transactions import configure_engine
 
     db.init_app(app)
     with app.app_context():
-        configure_sqlite(db.engine)
+        configure_engine(db.engine)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"))
     csrf.init_app(app)
     mail.init_app(app)

@@ -55,7 +55,7 @@ def seed_profile_command(size):
 
     A database holds one profile: run again, it refuses and adds nothing.
     """
-    from profiles import ProfileError, seed_profile
+    from profiles import ProfileError, seed_profile, vacuum_after_commit
 
     started = time.perf_counter()
     upgrade_database()  # an empty database becomes a profile in one command
@@ -64,6 +64,7 @@ def seed_profile_command(size):
     except ProfileError as error:
         raise click.ClickException(str(error)) from None
     db.session.commit()
+    vacuum_after_commit()
     dispatch_ready()
     click.echo(f"{report}\nDone in {time.perf_counter() - started:.1f} seconds.")
 

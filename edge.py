@@ -4,7 +4,8 @@ Views translate HTTP into operations and never commit. This module does the
 rest, once:
 
 - a request commits once, after the view, when its answer is a success
-  (below 400) and its method may write; GET and HEAD never write (rolled back);
+  (below 400) and its method may write; GET and HEAD only read
+  (``models.transactions``: read-only on PostgreSQL, rolled back on SQLite);
 - a ``DomainError`` is rolled back and shown: beside its form field when the
   view runs the operation inside ``attempt(form)``, else as a message on the
   page the person came from (POST) or an error page (GET);
@@ -40,7 +41,7 @@ from extensions import db
 from jobs.queue import dispatch_ready
 from models.base import DomainError, NotPermitted
 from models.conflicts import conflict_message
-from models.sqlite import reads_only, writes_again
+from models.transactions import end_reading, reads_only, writes_again
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -130,7 +131,9 @@ def refused() -> str | None:
 
 def _commit(response):
     failed = response.status_code >= 400 or g.get("edge_refused")
-    if request.method in SAFE_METHODS or (failed and not g.get("edge_keep")):
+    if request.method in SAFE_METHODS and not failed:
+        end_reading(db.session())
+    elif request.method in SAFE_METHODS or (failed and not g.get("edge_keep")):
         db.session.rollback()
     else:
         try:

@@ -80,7 +80,7 @@ def load_user(token: str):
         query = query.options(*IDENTITY)
     else:
         query = query.options(joinedload(StaffUser.role_rows))
-    user = db.session.scalars(query.execution_options(unscoped=True)).unique().one_or_none()
+    user = db.session.scalars(query.execution_options(unscoped=True, prepared=True)).unique().one_or_none()
     if user is None or str(user.session_version) != version or not account_is_usable(user):
         return None
     if model is CompanyUser:

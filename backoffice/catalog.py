@@ -19,7 +19,7 @@ from flask_admin.contrib.sqla.filters import BooleanEqualFilter, IntEqualFilter
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from markupsafe import Markup, escape
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired
@@ -45,6 +45,7 @@ from models.money import example, parse_amount
 from models.permissions import StaffPerm
 from models.pricing import Price, PriceList
 from models.shops import Shop
+from paging import capped_counts
 from security import current_actor
 
 CATALOG = "Catalog"
@@ -212,13 +213,15 @@ class ProductTypeView(CatalogTypeView):
                                                                    flt0_type_equals=m.id)}
 
 
-def _price_counts(list_ids) -> dict[int, int]:
-    return dict(db.session.execute(select(Price.price_list_id, func.count(Price.id))
-                                   .where(Price.price_list_id.in_(list(list_ids))).group_by(Price.price_list_id)).all())
+def _price_counts(list_ids) -> dict[int, str]:
+    """Each list's number of prices as shown, "1,000+" past the cap: one statement that reads a bounded number
+    of prices however big the lists grow (the linked list of prices counts them all)."""
+    ids = list(list_ids)
+    return dict(zip(ids, capped_counts([select(Price.id).where(Price.price_list_id == i) for i in ids])))
 
 
-def _prices_link(price_list: PriceList, count: int) -> Markup:
-    return _link("prices.index_view", f"{count} price{'' if count == 1 else 's'}", flt0_price_list_equals=price_list.id)
+def _prices_link(price_list: PriceList, count: str) -> Markup:
+    return _link("prices.index_view", f"{count} price{'' if count == '1' else 's'}", flt0_price_list_equals=price_list.id)
 
 
 class PriceListView(CatalogView):
@@ -229,8 +232,8 @@ class PriceListView(CatalogView):
     column_details_list = column_list
     column_labels = {"customer_group": "Customer group"}
     column_default_sort = [("currency", False), ("customer_group", False)]
-    column_formatters = {"prices": lambda v, c, m, n: _prices_link(m, g.get("price_counts", {}).get(m.id, 0))}
-    column_formatters_detail = {"prices": lambda v, c, m, n: _prices_link(m, _price_counts([m.id]).get(m.id, 0))}
+    column_formatters = {"prices": lambda v, c, m, n: _prices_link(m, g.get("price_counts", {}).get(m.id, "0"))}
+    column_formatters_detail = {"prices": lambda v, c, m, n: _prices_link(m, _price_counts([m.id])[m.id])}
     form_columns = ("name", "currency", "customer_group")
     column_descriptions = {
         "currency": "ISO code of the currency, e.g. EUR or USD.",

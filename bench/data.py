@@ -41,9 +41,11 @@ def seed(profile: str | None) -> dict:
     if profile is None:
         summary = {"source": "demo data"}
     elif importlib.util.find_spec("profiles") is not None:
-        from profiles import seed_profile
+        from profiles import seed_profile, vacuum_after_commit
 
         summary = {"source": "profiles.seed_profile", **(seed_profile(profile) or {})}
+        db.session.commit()
+        vacuum_after_commit()
     else:
         summary = {"source": "demo data + bench.data.seed_people", "people": seed_people(PEOPLE[profile])}
     db.session.commit()

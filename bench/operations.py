@@ -216,7 +216,7 @@ OPERATIONS: list[Operation] = [
     Operation("disable shop access of 100 customers (back office action)", ("models.shops.set_assignment_states",),
               100, _customers, _set_shop_access(False), _then_deliver(_set_shop_access(True))),
     *(_quick_order_operation(rows) for rows in (10, 100, 1000)),
-    Operation("maintenance reminders for 500 assets (daily job)", ("jobs.aftersales.send_maintenance_reminders",),
+    Operation("maintenance reminders for 500 assets (daily job; rows: the mails)", ("jobs.aftersales.send_maintenance_reminders",),
               500, scheduled.due_assets, scheduled.remind, scheduled.restore_assets),
     Operation("notices of 200 recurring orders (daily job)", ("jobs.ordering.send_recurring_notices",), 200,
               scheduled.notices_due, scheduled.send_notices, scheduled.deliver_mail),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from extensions import db
 
@@ -38,9 +38,15 @@ def due_assets(_world, rows: int) -> list[dict]:
 
 
 def remind(_world, _held) -> int:
+    """The reminders for the due assets; its rows are the mails it queued. One mail goes to each person to tell
+    (an asset's creator, else the company's Account Admins) naming all their due assets, so the work grows with
+    the people, not the assets: 500 assets make about 160 mails at S and 750 at L, each naming at most 25."""
     from models.assets import send_maintenance_reminders
+    from models.mail import OutboxMessage
 
-    return send_maintenance_reminders(BENCH_DAY)
+    last = db.session.scalar(select(func.max(OutboxMessage.id))) or 0
+    send_maintenance_reminders(BENCH_DAY)
+    return db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.id > last))
 
 
 def restore_assets(world, held: list[dict]) -> None:

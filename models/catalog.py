@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     and_,
     exists,
     false,
@@ -94,10 +95,12 @@ class Product(db.Model):
 
     __tablename__ = "products"
     __table_args__ = (Index("ix_products_active_name", "active", "name", "id"),
-                      Index("ix_products_type_name", "product_type_id", "name", "id"))  # a type's products by name
+                      Index("ix_products_type_name", "product_type_id", "name", "id"),  # a type's products by name
+                      # holding the id on PostgreSQL: the back office's list by SKU pages through the index alone
+                      UniqueConstraint("sku", name="uq_products_sku", postgresql_include=["id"]))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sku: Mapped[str] = mapped_column(String(SKU_MAX), unique=True)
+    sku: Mapped[str] = mapped_column(String(SKU_MAX))
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     image: Mapped[str] = mapped_column(String(200), default="")  # a file under static/products/

@@ -49,7 +49,8 @@ class Price(db.Model):
 
     __tablename__ = "prices"
     __table_args__ = (
-        UniqueConstraint("price_list_id", "product_id", "min_quantity", name="uq_price_tier"),
+        UniqueConstraint("price_list_id", "product_id", "min_quantity", name="uq_price_tier",
+                         postgresql_include=["id"]),  # the back office's list of prices pages through it alone
         Index("ix_prices_product", "product_id", "price_list_id", "min_quantity"),
     )
 

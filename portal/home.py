@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 from flask import render_template, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from extensions import db
@@ -27,10 +26,12 @@ from models.permissions import Perm
 from models.quotes import today
 from models.services import booked_list
 from models.workflows import Workflow
+from paging import capped_counts
 from portal import bp
 from security import can, company_login_required, current_actor
 
 ROWS = 5  # rows each list block shows; the block links to the full, paged list
+OVERVIEW_CAP = 1000  # the most rows an Overview count reads
 
 
 @dataclass(frozen=True)
@@ -60,12 +61,11 @@ OVERVIEW: list[OverviewItem] = [
 ]
 
 
-def overview_counts(actor: Actor) -> list[tuple[OverviewItem, int]]:
-    """Each Overview item with its count, all counted in one statement."""
-    counts = [select(func.count()).select_from(item.query(actor).order_by(None).subquery()).scalar_subquery()
-              for item in OVERVIEW]
-    row = db.session.execute(select(*counts)).one()
-    return list(zip(OVERVIEW, row))
+def overview_counts(actor: Actor) -> list[tuple[OverviewItem, str]]:
+    """Each Overview item with its count as shown, all counted in one statement. A count stops after
+    ``OVERVIEW_CAP`` rows and shows as "1,000+" (the item links to the list, which counts them all), so the
+    home page reads a bounded number of rows however many assets or orders the company has."""
+    return list(zip(OVERVIEW, capped_counts([item.query(actor) for item in OVERVIEW], OVERVIEW_CAP)))
 
 
 def representative(user) -> dict:

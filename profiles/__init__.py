@@ -43,6 +43,7 @@ from profiles.applications import seed_applications
 from profiles.audit import seed_audit_events
 from profiles.catalog import seed_products
 from profiles.database import continue_sequences, settle_indexes
+from profiles.database import vacuum_after_commit as vacuum_after_commit
 from profiles.orders import seed_orders
 from profiles.services import seed_booked_services, seed_offers, seed_service_points
 from profiles.units import unit_tree
@@ -168,7 +169,8 @@ class Plan:
 
 def seed_profile(size: str) -> SeedReport:
     """Add profile ``size`` (S, M or L) to the demo data, seeding the demo first if missing; flushes, the caller
-    commits. A database holds one profile: seeding again, any size, refuses with ``ProfileError`` and adds nothing."""
+    commits, then calls ``vacuum_after_commit``. A database holds one profile: seeding again, any size, refuses
+    with ``ProfileError`` and adds nothing."""
     size = (size or "").upper()
     if size not in SIZES:
         raise ProfileError(f"Unknown profile {size!r}: choose one of {', '.join(SIZES)}.")

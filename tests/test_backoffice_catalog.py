@@ -162,6 +162,22 @@ def test_types_have_a_key_in_the_key_format_fixed_once_saved(app, login_as):
     assert "Another shipment type has the key delivery." in _field_errors(taken.get_data(as_text=True), "key")
 
 
+def test_a_price_list_counts_its_prices_up_to_a_cap_and_links_to_them_all(app, login_as, monkeypatch):
+    """A price list's count reads at most ``COUNT_CAP`` + 1 prices: past it the list says "<cap>+ prices" and
+    links to its prices, where they are all counted."""
+    import paging
+
+    monkeypatch.setattr(paging, "COUNT_CAP", 5)
+    client = login_as("admin@atrium.example")
+    page = client.get(PRICE_LISTS)
+    assert "Base prices EUR default 5+ prices" in text(page) and "Partner prices EUR partner 3 prices" in text(page)
+    with app.app_context():
+        base = db.session.scalar(select(PriceList).where(PriceList.customer_group == "default"))
+    assert "5+ prices" in text(client.get(f"{PRICE_LISTS}details/?id={base.id}"))
+    link = f'/admin/prices/?flt0_price_list_equals={base.id}'
+    assert link in page.get_data(as_text=True) and "List (6)" in text(client.get(link))  # all counted there
+
+
 def test_price_lists_are_one_per_currency_and_customer_group(app, login_as):
     client = login_as("admin@atrium.example")
     page = text(client.get(PRICE_LISTS))

@@ -79,6 +79,19 @@ def test_overview_counts_match_the_lists(app, login_as):
         assert counts["orders"] == len(db.session.scalars(order_history(ben, OrderFilters())).all()) > 0
 
 
+def test_an_overview_count_stops_at_its_cap_and_says_there_are_more(login_as, monkeypatch):
+    """A count reads at most ``OVERVIEW_CAP`` + 1 rows: beyond the cap it shows "<cap>+", and the list it links
+    to counts them all."""
+    import portal.home
+
+    monkeypatch.setattr(portal.home, "OVERVIEW_CAP", 1)
+    client = login_as(BEN)
+    html = page_html(client.get("/"))
+    shown = dict(re.findall(r'data-count="([a-z_]+)">.*?<strong[^>]*>([^<]+)</strong>', html, re.S))
+    assert shown["assets"] == "1+" and list_total(client, "/assets", "asset") == 2
+    assert shown["inquiries"] == "1" and shown["services"] == "1"  # at the cap: the count itself
+
+
 def test_overview_links_to_the_lists(login_as):
     html = page_html(login_as(BEN).get("/"))
     for link in ('href="/assets"', 'href="/inquiries?state=pending"', 'href="/services"', 'href="/orders"'):

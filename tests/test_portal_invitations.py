@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from extensions import db
 from models.invitations import MAX_LIST_LINES, Invitation
 from models.mail import OutboxMessage
+from models.permissions import Perm
 from models.users import Role
 from tests import factories as f
 from tests.helpers import count_queries, csrf_token, login, mail_link
@@ -294,6 +295,22 @@ def test_role_form_offers_only_permissions_the_actor_holds(app, client):
     assert response.status_code == 400 and "Choose from the options shown." in page_html(response)
     with app.app_context():
         assert f.role("Auditors") is None
+
+
+def test_a_roles_changed_permissions_reach_its_holder_on_the_next_page(app, login_as):
+    """The signed-in user's permissions come with their roles on every request (``Role.grant_keys``): when an
+    Account Admin takes a permission from a custom role, its holder loses the pages it opened at once."""
+    give_carl_people_desk(app)
+    ids = ids_of(app, desk=lambda: f.role("People desk"))
+    carl = app.test_client()
+    assert login(carl, "carl.ccm@acme.example").status_code == 302
+    assert carl.get("/account/users").status_code == 200
+    response = post_from_account(login_as(ANNA), f"/account/roles/{ids['desk']}",
+                                 {"name": "People desk", "permissions": ["approve_orders"]})
+    assert response.status_code == 302
+    assert carl.get("/account/users").status_code == 403
+    with app.app_context():
+        assert f.role("People desk").permissions == {Perm.APPROVE_ORDERS}
 
 
 def test_a_held_role_is_not_deleted_and_builtin_roles_are_not_editable(app, login_as):
