@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from backoffice.base import StaffModelView, badge
+from backoffice.base import StaffModelView, badge, units_found
 from backoffice.files import MAX_UPLOADS, PICK_LIMIT, companies_matching, requested_file, send_stored
 from backoffice.filters import ValueInFilter, in_subquery
 from backoffice.orders import company_link_column, text_lines_column
@@ -26,7 +26,7 @@ from backoffice.workflow import TONE_BADGES
 from edge import attempt, read_uploads, takes_files
 from extensions import db
 from models.assets import STATUS_LABELS, Asset, add_asset_files, create_asset, update_asset
-from models.companies import BusinessUnit, Company
+from models.companies import Company, units_to_offer
 from models.file_checks import ACCEPT_ATTRIBUTE
 from models.files import CATEGORY_LABELS, files_of_asset
 from models.permissions import StaffPerm
@@ -128,10 +128,9 @@ class AssetView(StaffModelView):
 
     def _form_page(self, company: Company, asset: Asset | None = None, values: dict | None = None,
                    unit_ids=(), status: int = 200):
-        units = db.session.scalars(select(BusinessUnit).where(BusinessUnit.company_id == company.id)
-                                   .order_by(BusinessUnit.name, BusinessUnit.id)).all()
+        units, more_units = units_to_offer(company.id, chosen=unit_ids)
         page = self.render("backoffice/assets/form.html", company=company, asset=asset, values=values or {},
-                           units=units, chosen={str(i) for i in unit_ids}, statuses=STATUS_LABELS,
+                           units=units, more_units=more_units, chosen={str(i) for i in unit_ids}, statuses=STATUS_LABELS,
                            return_url=url_for(".details_view", id=asset.id) if asset else url_for(".index_view"))
         return page, status
 
@@ -171,6 +170,11 @@ class AssetView(StaffModelView):
         values = {name: getattr(asset, name) for name in FIELDS}
         values = {k: "" if v is None else (v.isoformat() if isinstance(v, date) else str(v)) for k, v in values.items()}
         return self._form_page(asset.company, asset, values, [a.business_unit_id for a in asset.assignments])
+
+    @expose("/units/")
+    def units_view(self):
+        """The form's unit finder: a company's business units by part of their name (JSON)."""
+        return units_found(request.args.get("company_id"), request.args.get("q"))
 
     @expose("/files/", methods=("POST",))
     @takes_files(MAX_UPLOADS)

@@ -13,13 +13,14 @@ from flask_admin import expose
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from backoffice.base import units_found
 from backoffice.pages import activate_or_deactivate, form_id, load_or_404, optional_row, posted_amount, run_and_redirect
 from edge import attempt
 from extensions import db
 from models.addresses import ADDRESS_FORMATS, address_book_mode, format_address
 from models.attributes import PROFILE_FIELDS, AttributeDefinition
 from models.base import DomainError
-from models.companies import BusinessUnit, Company
+from models.companies import BusinessUnit, Company, units_to_offer
 from models.members import (
     assign_roles,
     grantable_roles,
@@ -41,11 +42,12 @@ from security import current_actor
 
 TABS = ("basic", "b2b", "shops", "attributes", "addresses")
 # What the customer editor shows of the customer, loaded with them: company, shop and its settings, unit,
-# roles and shops (with their settings) in one statement; the company's units, addresses and the attribute values in one each.
+# roles and shops (with their settings) in one statement; the company's addresses and the attribute values in one each,
+# and the units the business unit choice lists (``units_to_offer``) in one more.
 CUSTOMER_EDITOR_LOADS = (
     joinedload(CompanyUser.company).options(
         joinedload(Company.shop).joinedload(Shop.customer_settings),
-        selectinload(Company.business_units), selectinload(Company.addresses),
+        selectinload(Company.addresses),
     ),
     joinedload(CompanyUser.business_unit),
     selectinload(CompanyUser.roles),  # (joined, roles would be read through every holder of each role)
@@ -80,12 +82,13 @@ def editor_context(user: CompanyUser, actor) -> dict:
     chosen = chosen or (assigned[0] if assigned else user.company.shop)
     values = {v.definition_id: v.value for v in user.attribute_values}
     tab = request.args.get("tab", "basic")
+    units, more_units = units_to_offer(user.company_id, chosen=[user.business_unit_id])
     return {
         "customer": user,
         "tab": tab if tab in TABS else "basic",
         "roles": grantable_roles(user.company, actor=actor),
         "held_role_ids": {r.id for r in user.roles},
-        "units": user.company.business_units,
+        "units": units, "more_units": more_units,
         "periods": [(code, label.capitalize()) for code, label in PERIOD_LABELS.items()],
         "unassigned_shops": [s for s in shops if s not in assigned],
         "definitions": [(d, values.get(d.id, "")) for d in all_definitions()],
@@ -112,6 +115,11 @@ class CustomerEditorActions:
         """Activate or deactivate the account (deactivation ends live sessions)."""
         return activate_or_deactivate(CompanyUser, set_user_active, lambda user: user.email,
                                       lambda user: _editor(user.id, "basic"))
+
+    @expose("/units/")
+    def units_view(self):
+        """The B2B tab's unit finder: a company's business units by part of their name (JSON)."""
+        return units_found(request.args.get("company_id"), request.args.get("q"))
 
     @expose("/b2b/", methods=("POST",))
     def b2b_view(self):

@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, event, select, update
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, event, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
@@ -262,6 +262,29 @@ def _check_rep(rep) -> None:
     """A service representative is an active staff member (or nobody)."""
     if rep is not None and not rep.active:
         raise DomainError(f"{rep.name} is not an active staff member.")
+
+
+UNITS_OFFERED = 25  # a form lists at most this many of a company's units, and those already chosen
+
+
+def units_to_offer(company_id: int, *, chosen=(), typed: str = "") -> tuple[list[BusinessUnit], bool]:
+    """The business units a form lists to choose from, by name: the first ``UNITS_OFFERED`` of the company's
+    units with the ``chosen`` ones (ids as a form sends them) wherever they stand, or for the finder the first
+    of those whose name holds ``typed``; and whether more units are left out. Another company's ids are left
+    out. One statement, whatever the number of units: a big company's form finds the others by name."""
+    from models.scopes import row_id
+    from models.search import contains
+
+    limit, typed = UNITS_OFFERED, (typed or "").strip()[:120]
+    order = (BusinessUnit.name, BusinessUnit.id)
+    own = BusinessUnit.company_id == company_id
+    first = select(BusinessUnit.id).where(own, *([contains(BusinessUnit.name, typed)] if typed else []))
+    wanted = set() if typed else {found for found in map(row_id, list(chosen)[:1000]) if found is not None}
+    rows = db.session.scalars(select(BusinessUnit).where(own, or_(
+        BusinessUnit.id.in_(first.order_by(*order).limit(limit + 1)), BusinessUnit.id.in_(wanted)))
+        .order_by(*order)).all()
+    # The first limit + 1 rows by name are the sub-query's (any other row is chosen and comes after them all).
+    return [unit for place, unit in enumerate(rows) if place < limit or unit.id in wanted], len(rows) > limit
 
 
 def unit_tree(units) -> list[tuple]:

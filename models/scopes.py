@@ -71,6 +71,20 @@ def unit_and_below(unit_id: int, name: str = "unit_tree"):
     return select(tree.c.id)
 
 
+def at_or_below(unit_id: int, among) -> set[int]:
+    """Which of the units ``among`` (ids) are ``unit_id`` or lie below it. Each is walked up to the top of its
+    tree (one recursive statement), so the cost follows the number asked about and the tree's depth, not the
+    size of the unit's subtree: a form that lists some units asks only about those."""
+    ids = list(among)
+    if not ids:
+        return set()
+    climb = select(BusinessUnit.id.label("start"), BusinessUnit.id.label("at"), BusinessUnit.parent_id.label("up")) \
+        .where(BusinessUnit.id.in_(ids)).cte("climb", recursive=True)
+    climb = climb.union_all(select(climb.c.start, BusinessUnit.id, BusinessUnit.parent_id)
+                            .where(BusinessUnit.id == climb.c.up))
+    return set(db.session.scalars(select(climb.c.start).where(climb.c.at == unit_id)))
+
+
 def visible_clause(model, actor: Actor):
     """The condition on ``model``'s rows that ``actor`` may see."""
     if actor.is_system or actor.acts_as_staff:

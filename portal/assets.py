@@ -30,7 +30,7 @@ from models.assets import (
     get_asset,
     update_asset,
 )
-from models.companies import BusinessUnit
+from models.companies import units_to_offer
 from models.file_checks import ACCEPT_ATTRIBUTE
 from models.files import CATEGORY_LABELS, delete_file, files_of_asset, reachable_file
 from models.inquiries import Inquiry, inquiry_list
@@ -85,10 +85,6 @@ def _asset(asset_id: int) -> Asset:
     return found
 
 
-def _units() -> list[BusinessUnit]:
-    return current_company().business_units
-
-
 def _values(form: AssetForm) -> dict:
     """The form's fields as the operations take them (a date that does not parse is passed on, refused there)."""
     raw_date = (form.next_maintenance_on.data or "").strip()
@@ -112,10 +108,11 @@ def _saved(asset: Asset, changed: list[str]) -> str:
 
 
 def _form_page(form: AssetForm, asset: Asset | None = None):
-    form.units.choices = [(str(unit.id), unit.name) for unit in _units()]
+    units, more_units = units_to_offer(current_actor().company_id, chosen=form.units.data or ())
+    form.units.choices = [(str(unit.id), unit.name) for unit in units]
     lengths = {"name": NAME_LENGTH, "serial_number": SERIAL_LENGTH, "reference": REFERENCE_LENGTH,
                "note": NOTE_LENGTH}
-    return render_template("portal/assets/form.html", form=form, asset=asset, lengths=lengths,
+    return render_template("portal/assets/form.html", form=form, asset=asset, lengths=lengths, more_units=more_units,
                            image_accept=IMAGE_ACCEPT), 400 if request.method == "POST" else 200
 
 
@@ -128,13 +125,13 @@ def assets():
     search = (request.args.get("q") or "").strip()[:100]
     status = request.args.get("status") or ""
     status = status if status in STATUS_LABELS else ""
-    units = _units()
     unit_id = request.args.get("unit", type=int)
+    units, more_units = units_to_offer(current_actor().company_id, chosen=[unit_id] if unit_id else ())
     unit_id = unit_id if any(unit.id == unit_id for unit in units) else None
     page = paginate(asset_list(current_actor(), search=search, status=status, unit_id=unit_id), PER_PAGE)
     filters = {key: value for key, value in (("q", search), ("status", status), ("unit", unit_id)) if value}
     return render_template("portal/assets/list.html", page=page, search=search, status=status, unit_id=unit_id,
-                           units=units, statuses=STATUS_LABELS, filters=filters, today=today())
+                           units=units, more_units=more_units, statuses=STATUS_LABELS, filters=filters, today=today())
 
 
 def service_history(asset: Asset) -> list[Inquiry]:

@@ -21,9 +21,11 @@ from models.companies import (
     delete_business_unit,
     save_business_unit,
     unit_tree,
+    units_to_offer,
     update_company,
 )
 from models.permissions import Perm
+from models.scopes import at_or_below
 from models.shops import AddressBookMode
 from paging import page_of, paginate
 from portal import bp
@@ -54,26 +56,33 @@ def _posted_id(name: str) -> int | None:
 
 # --- company details and business units ------------------------------------------
 
-UNITS_PER_PAGE = 50
+UNITS_PER_PAGE = 25
+
+
+def _unit_form(unit: BusinessUnit | None = None, **kwargs) -> UnitForm:
+    """The form to add a unit or move ``unit``. Its parent choice lists the first units by name and the chosen
+    parent (posted, or the unit's own), never the unit itself or one below it."""
+    chosen = request.form.get("parent_id") if request.method == "POST" else (unit.parent_id if unit else None)
+    offered, more = units_to_offer(current_actor().company_id, chosen=[chosen] if chosen else ())
+    blocked = at_or_below(unit.id, [u.id for u in offered]) | {unit.id} if unit is not None else set()
+    return UnitForm(offered=offered, more_units=more, blocked=blocked, **kwargs)
 
 
 def _render_company(form=None, unit_form=None, status: int = 200):
     """The company page: its details, one page of the unit tree and one form to add a unit."""
     company = current_company()
-    units = company.business_units
     return render_template(
         "portal/account/company.html", company=company,
         form=form or CompanyForm(formdata=None, obj=company),
-        new_unit=unit_form or UnitForm(formdata=None, units=units), tree=page_of(unit_tree(units), UNITS_PER_PAGE),
-        confirm=ConfirmForm(),
+        new_unit=unit_form or _unit_form(formdata=None),
+        tree=page_of(unit_tree(company.business_units), UNITS_PER_PAGE), confirm=ConfirmForm(),
     ), status
 
 
 def _render_unit(unit: BusinessUnit, form=None, status: int = 200):
     """One business unit's page: rename it, move it (one select of the units it may go under) or delete it."""
-    units = current_company().business_units
     if form is None:
-        form = UnitForm(formdata=None, units=units, unit=unit, obj=unit)
+        form = _unit_form(unit, formdata=None, obj=unit)
         form.parent_id.data = unit.parent_id or TOP_LEVEL
     return render_template("portal/account/unit_edit.html", unit=unit, form=form, confirm=ConfirmForm()), status
 
@@ -99,7 +108,7 @@ def unit_save():
     unit_id, parent_id = _posted_id("unit_id"), _posted_id("parent_id")
     unit = load_or_404(BusinessUnit, unit_id) if unit_id else None
     parent = load_or_404(BusinessUnit, parent_id) if parent_id else None
-    form = UnitForm(units=company.business_units, unit=unit)
+    form = _unit_form(unit)
     if not form.validate_on_submit():
         for errors in form.errors.values():
             flash(" ".join(errors), "danger")
@@ -128,6 +137,14 @@ def unit_delete(unit_id: int):
         delete_business_unit(unit, actor=current_actor())
         flash(f"Business unit {name} is deleted.", "success")
     return redirect(url_for("portal.company"))
+
+
+@bp.route("/account/company/units/find")
+@company_login_required
+def units_find():
+    """The company's business units whose name holds ``q``, by name, for the forms' unit finder (JSON)."""
+    units, more = units_to_offer(current_actor().company_id, typed=request.args.get("q", ""))
+    return {"units": [{"id": unit.id, "name": unit.name} for unit in units], "more": more}
 
 
 # --- the address book --------------------------------------------------------------

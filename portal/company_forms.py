@@ -6,7 +6,7 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from models.addresses import ADDRESS_FIELDS
-from models.companies import AddressKind, descendant_ids, unit_tree
+from models.companies import AddressKind, unit_tree
 
 TOP_LEVEL = 0
 
@@ -23,10 +23,12 @@ class UnitForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(message="The business unit needs a name."), Length(max=120)])
     parent_id = SelectField("Part of", coerce=int, validate_choice=False, default=TOP_LEVEL)
 
-    def __init__(self, *args, units=(), unit=None, **kwargs):
+    def __init__(self, *args, offered=(), more_units=False, blocked=frozenset(), **kwargs):
+        """``offered``: the units the parent choice lists (all of them, as a tree, unless ``more_units``);
+        ``blocked``: the unit being moved and those below it."""
         super().__init__(*args, **kwargs)
-        self.blocked = descendant_ids(units, unit.id) | {unit.id} if unit is not None else set()
-        self.parent_id.choices = parent_choices(units, self.blocked)
+        self.blocked, self.more_units = set(blocked), more_units
+        self.parent_id.choices = parent_choices(offered, self.blocked, as_tree=not more_units)
 
     def validate_parent_id(self, field) -> None:
         if field.data in self.blocked:
@@ -54,9 +56,10 @@ class AddressForm(FlaskForm):
         return {name: self[name].data for name in ADDRESS_FIELDS}
 
 
-def parent_choices(units, blocked: set[int]) -> list[tuple[int, str]]:
+def parent_choices(units, blocked: set[int], as_tree: bool = True) -> list[tuple[int, str]]:
+    """The top level, then ``units`` indented as their tree (all the company's) or by name (some of them)."""
     choices = [(TOP_LEVEL, "— top level —")]
-    for unit, depth in unit_tree(units):
+    for unit, depth in unit_tree(units) if as_tree else [(unit, 0) for unit in units]:
         if unit.id not in blocked:
             choices.append((unit.id, "\u2003" * depth + unit.name))
     return choices

@@ -9,7 +9,7 @@ from edge import attempt, refused
 from extensions import db
 from locales import request_locale
 from models.audit import AUDIT_KINDS, AuditEvent, company_audit
-from models.companies import BusinessUnit
+from models.companies import BusinessUnit, units_to_offer
 from models.invitations import (
     LIST_MAX_BYTES,
     Invitation,
@@ -68,11 +68,10 @@ def _grantable(include_buyer: bool = False) -> list[Role]:
     return [r for r in roles if include_buyer or r.key != BuiltinRole.BUYER.value]
 
 
-def _units() -> list[BusinessUnit]:
-    return db.session.scalars(
-        db.select(BusinessUnit).where(BusinessUnit.company_id == current_actor().company_id)
-        .order_by(BusinessUnit.name)
-    ).all()
+def _units(current: int | None = None) -> tuple[list[BusinessUnit], bool]:
+    """The units the form lists (the chosen one, posted or ``current``, among them), and whether there are more."""
+    chosen = request.form.get("business_unit") if request.method == "POST" else current
+    return units_to_offer(current_actor().company_id, chosen=[chosen] if chosen else ())
 
 
 def _offer(form, grantable, units) -> None:
@@ -107,7 +106,7 @@ def users():
 @bp.route("/account/users/new", methods=["GET", "POST"])
 @permission_required(Perm.MANAGE_USERS)
 def user_new():
-    grantable, units = _grantable(), _units()
+    grantable, (units, more_units) = _grantable(), _units()
     form = NewUserForm()
     _offer(form, grantable, units)
     if form.validate_on_submit():
@@ -119,7 +118,8 @@ def user_new():
             )
             flash(f"{user.full_name} is added. We sent {user.email} a link to set a password.", "success")
             return redirect(url_for("portal.user_edit", user_id=user.id))
-    return render_template("portal/account/user_new.html", form=form, grantable=grantable), _status(form)
+    return render_template("portal/account/user_new.html", form=form, grantable=grantable,
+                           more_units=more_units), _status(form)
 
 
 @bp.route("/account/users/<int:user_id>", methods=["GET", "POST"])
@@ -128,7 +128,7 @@ def user_edit(user_id: int):
     user = load_or_404(CompanyUser, user_id)
     if not current_actor().may_act_on(user):
         return render_template("portal/account/user_view.html", user=user), 403 if request.method == "POST" else 200
-    grantable, units = _grantable(), _units()
+    grantable, (units, more_units) = _grantable(), _units(user.business_unit_id)
     locale = request_locale()
     form = EditUserForm(data={
         "roles": [r.id for r in user.roles], "business_unit": user.business_unit_id or 0,
@@ -142,7 +142,8 @@ def user_edit(user_id: int):
             _save_user(user, form, grantable, units)
             flash(f"The changes to {user.full_name} are saved.", "success")
             return redirect(url_for("portal.user_edit", user_id=user.id))
-    return render_template("portal/account/user_edit.html", user=user, form=form, grantable=grantable), _status(form)
+    return render_template("portal/account/user_edit.html", user=user, form=form, grantable=grantable,
+                           more_units=more_units), _status(form)
 
 
 def _save_user(user: CompanyUser, form: EditUserForm, grantable, units) -> None:

@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from extensions import db
-from models.companies import Address, BusinessUnit, Company
+from models.companies import UNITS_OFFERED, Address, BusinessUnit, Company
 from models.shops import ShopAddress, ShopCustomerSetting
+from portal.company import UNITS_PER_PAGE
 from tests import factories as f
 from tests.helpers import count_queries, csrf_token
 
@@ -140,7 +141,7 @@ def test_a_unit_is_renamed_and_moved_on_its_own_page_offering_only_where_it_may_
 
 
 def test_the_company_page_shows_one_page_of_the_unit_tree_and_one_unit_select(app, login_as):
-    """Units are paged (50 a page) and only the add form has a select: options grow with the units, once."""
+    """Units are paged (25 a page) and only the add form has a select, of at most 25 units with a finder."""
     client = login_as("anna.admin@acme.example")
     with app.app_context():
         acme = f.company("Acme Industrial")
@@ -149,10 +150,12 @@ def test_the_company_page_shows_one_page_of_the_unit_tree_and_one_unit_select(ap
         units = db.session.scalar(select(func.count(BusinessUnit.id)).where(BusinessUnit.company_id == acme.id))
     with count_queries(app) as statements:
         page = client.get("/account/company").get_data(as_text=True)
-    assert page.count("<option") == units + 1  # the add form's "Part of": top level and every unit
-    assert page.count("Rename or move</a>") == 50 and "Page 1 of 2" in text(client.get("/account/company"))
-    second = client.get("/account/company?page=2").get_data(as_text=True)
-    assert second.count("Rename or move</a>") == units - 50 and "Cell 069" in second
+    assert units > UNITS_OFFERED and page.count("<option") == UNITS_OFFERED + 1  # top level, the first 25 by name
+    assert 'data-finder-url="/account/company/units/find"' in page and f"Cell {UNITS_OFFERED - 1:03d}</option>" in page
+    pages = -(-units // UNITS_PER_PAGE)
+    assert page.count("Rename or move</a>") == UNITS_PER_PAGE and f"Page 1 of {pages}" in text(client.get("/account/company"))
+    last = client.get(f"/account/company?page={pages}").get_data(as_text=True)
+    assert last.count("Rename or move</a>") == units - UNITS_PER_PAGE * (pages - 1) and "Cell 069" in last
     assert len(statements) <= 10
 
 
