@@ -53,16 +53,18 @@ def record(actor: Actor, action: str, *, company_id=None, target=None, **details
     return event
 
 
-def record_many(actor: Actor, action: str, *, targets, company_id=None, each=None, **details) -> None:
-    """One audit row per target in a single statement (bulk work: an invitation list, a bulk action).
-    Without ``company_id`` each row belongs to its target's company; ``each`` gives one row's own details."""
-    each = each or [{}] * len(targets)
-    rows = [dict(at=utcnow(), company_id=company_id if company_id is not None else getattr(target, "company_id", None),
+def record_many(actor: Actor, action: str, *, targets, company_id=None, each=None, **details) -> datetime:
+    """One audit row per target in a single statement (bulk work: an invitation list, a bulk action), all at
+    one moment, which it returns. Without ``company_id`` each row belongs to its target's company; ``each``
+    gives one row's own details."""
+    each, at = each or [{}] * len(targets), utcnow()
+    rows = [dict(at=at, company_id=company_id if company_id is not None else getattr(target, "company_id", None),
                  action=action, target_type=type(target).__name__,
                  target_id=target.id, target_label=str(target)[:200], details=dict(details, **own), **actor.audit_fields())
             for target, own in zip(targets, each)]
     if rows:
         db.session.execute(insert(AuditEvent), rows)
+    return at
 
 
 #: audit log filter: kind of record → label

@@ -31,7 +31,7 @@ from models.orders import Origin
 from models.permissions import Perm, StaffPerm
 from models.scopes import Owned, visible
 from models.shops import Shop
-from models.workflow_engine import start, transition
+from models.workflow_engine import start, transition, transition_all
 from models.workflows import WorkflowSubject, guard, side_effect
 
 COMMENT_LENGTH = 2000
@@ -352,11 +352,10 @@ def expire_quotes(on: date | None = None) -> int:
     due = db.session.scalars(select(Quote).where(Quote.state.in_(("answered", "accepted")),
                                                  Quote.valid_until < on)
                              .order_by(Quote.valid_until, Quote.id).limit(EXPIRE_BATCH)).all()
-    for quote in due:
-        transition(quote, "expire", actor=SYSTEM, comment=f"Valid until {quote.valid_until:%-d %B %Y}.")
-    if due:  # a cart holding one keeps its products, at today's prices
-        carts = select(Cart.id).where(Cart.quote_id.in_([q.id for q in due])).scalar_subquery()
+    expired = [quote.id for quote in transition_all(
+        due, "expire", actor=SYSTEM, comment=lambda quote: f"Valid until {quote.valid_until:%-d %B %Y}.")]
+    if expired:  # a cart holding one keeps its products, at today's prices
+        carts = select(Cart.id).where(Cart.quote_id.in_(expired)).scalar_subquery()
         db.session.execute(update(CartLine).where(CartLine.cart_id.in_(carts)).values(quoted_price=None))
-        db.session.execute(update(Cart).where(Cart.quote_id.in_([q.id for q in due]))
-                           .values(quote_id=None, source=Origin.CART.value))
-    return len(due)
+        db.session.execute(update(Cart).where(Cart.quote_id.in_(expired)).values(quote_id=None, source=Origin.CART.value))
+    return len(expired)

@@ -11,16 +11,16 @@ goes to the transition's recipients.
 """
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from extensions import db
 from models.actors import Actor
-from models.audit import record
+from models.audit import AuditEvent, record, record_many
 from models.base import DomainError, NotPermitted
 from models.companies import account_admins
-from models.mail import queue_mail
+from models.mail import Mail, queue_mail, queue_mails
 from models.operations import operation
 from models.permissions import Perm, StaffPerm
 from models.staff import StaffUser
@@ -155,6 +155,90 @@ def transition(subject: WorkflowSubject, key: str, *, actor: Actor, reason_id: i
     return move
 
 
+@operation(per_transition=True)
+def transition_all(subjects: list[WorkflowSubject], key: str, *, actor: Actor, comment=None) -> list[WorkflowSubject]:
+    """Move many subjects of one kind along the transition ``key`` at once (a job's batch) in a few statements,
+    whatever their number: for each workflow and state one UPDATE of those still in it, then their audit events
+    and history rows in three statements and their mail in one. ``comment(subject)`` gives a subject's comment.
+
+    A subject that another move took first, or whose guard refuses it, stays where it is; a transition with a
+    side effect moves its subjects one by one (``transition``). The actor needs each move's permission, as for
+    ``transition``. Returns the subjects moved.
+    """
+    groups: dict[tuple, list] = {}
+    for subject in subjects:
+        workflow = workflow_of(subject)
+        current = workflow.state(subject.state)
+        move = next((t for t in workflow.transitions if t.key == key and current is not None
+                     and t.from_state_id == current.id), None)
+        if move is not None:
+            groups.setdefault((workflow.id, move.id), []).append(subject)
+    moved = []
+    for group in groups.values():
+        moved += _move_group(group, key, actor=actor, comment=comment or (lambda subject: ""))
+    return moved
+
+
+def _move_group(subjects, key: str, *, actor: Actor, comment) -> list:
+    """Move subjects of one workflow in one state along one transition (see ``transition_all``)."""
+    workflow = workflow_of(subjects[0])
+    current = workflow.state(subjects[0].state)
+    move = next(t for t in workflow.transitions if t.key == key and t.from_state_id == current.id)
+    if not actor_may(actor, move.permission) or (move.guard in ATRIUM_ONLY and not actor.is_system):
+        raise NotPermitted("Your roles do not allow this step.")
+    if actor.acts_as_customer and any(getattr(s, "company_id", None) != actor.company_id for s in subjects):
+        raise NotPermitted("This belongs to another company.")
+    if move.side_effect:
+        return [subject for subject in subjects if _one_by_one(subject, key, actor, comment(subject))]
+    allowed = [subject for subject in subjects if _guard_lets(move, subject, actor)]
+    model, values = type(subjects[0]), {"state": move.to_state.key,
+                                        **subjects[0].columns_in_state(move.to_state)}
+    ids = set(db.session.scalars(
+        update(model).where(model.id.in_([s.id for s in allowed]), model.state == current.key).values(**values)
+        .returning(model.id).execution_options(synchronize_session=False)).all()) if allowed else set()
+    moved = [subject for subject in allowed if subject.id in ids]
+    comments = {subject.id: (comment(subject) or "").strip() for subject in moved}
+    for subject in moved:
+        for column, value in values.items():
+            set_committed_value(subject, column, value)
+    if moved:
+        _record_all(moved, workflow, move, current, comments, actor)
+        queue_mails([mail for subject in moved for mail in _mails(subject, move, None, comments[subject.id])])
+    return moved
+
+
+def _record_all(subjects, workflow: Workflow, move: WorkflowTransition, current, comments: dict, actor) -> None:
+    """What ``_record`` writes for one move, for a batch in three statements: the audit events, their ids,
+    and the history rows pointing at them."""
+    model = type(subjects[0])
+    at = record_many(actor, "workflow.moved", targets=subjects, workflow=workflow.name, step=move.label,
+                     before=current.label, after=move.to_state.label, reason="")
+    events = dict(db.session.execute(select(AuditEvent.target_id, AuditEvent.id).where(
+        AuditEvent.at == at, AuditEvent.action == "workflow.moved", AuditEvent.target_type == model.__name__,
+        AuditEvent.target_id.in_(comments))).all())
+    db.session.execute(insert(WorkflowHistory), [
+        {"workflow_id": workflow.id, "subject_type": subjects[0].subject_type, "subject_id": subject.id,
+         "transition_key": move.key, "from_state": current.key, "to_state": move.to_state.key, "reason": "",
+         "comment": comments[subject.id], "at": at, "audit_event_id": events[subject.id]} for subject in subjects])
+
+
+def _guard_lets(move: WorkflowTransition, subject, actor: Actor) -> bool:
+    try:
+        if move.guard:
+            GUARDS[move.guard](subject, actor=actor)
+    except DomainError:
+        return False
+    return True
+
+
+def _one_by_one(subject, key: str, actor: Actor, comment: str) -> bool:
+    try:
+        transition(subject, key, actor=actor, comment=comment)
+    except DomainError:
+        return False
+    return True
+
+
 def _record(subject, workflow: Workflow, move: WorkflowTransition, current, reason, comment: str, actor) -> None:
     event = record(actor, "workflow.moved", company_id=getattr(subject, "company_id", None), target=subject,
                    workflow=workflow.name, step=move.label, before=current.label, after=move.to_state.label,
@@ -194,14 +278,20 @@ def _reason(workflow: Workflow, move: WorkflowTransition, reason_id: int | None)
 
 
 def _mail(subject, move: WorkflowTransition, reason, comment) -> None:
+    for mail in _mails(subject, move, reason, comment):
+        queue_mail(mail.recipient, mail.template, subject=mail.subject, **mail.context)
+
+
+def _mails(subject, move: WorkflowTransition, reason, comment) -> list[Mail]:
+    """The mail a move sends: one to each of the transition's recipients."""
     if not move.mail_template:
-        return
+        return []
     addresses = []
     for name in move.recipient_names:
         addresses += [a for a in RECIPIENTS[name](subject, move) if a and a not in addresses]
-    for address in addresses:
-        queue_mail(address, move.mail_template, subject=move.mail_subject or move.label, item=subject,
-                   reason=reason.label if reason else "", comment=comment, state=move.to_state.label)
+    context = {"item": subject, "reason": reason.label if reason else "", "comment": comment,
+               "state": move.to_state.label}
+    return [Mail(address, move.mail_template, move.mail_subject or move.label, context) for address in addresses]
 
 
 def history_of(subject: WorkflowSubject) -> list[WorkflowHistory]:

@@ -71,6 +71,73 @@ def test_checkout_refuses_a_quote_whose_date_passed_after_it_was_accepted(app):
     assert "Quote Q-00001 was valid until" in text(response) and _state(app, quote_id) == "accepted"
 
 
+def _answered_copies(quote_id: int, n: int, valid_until: date) -> list[int]:
+    """``n`` answered copies of a quote (without lines: expiring reads none), valid until ``valid_until``."""
+    from sqlalchemy import insert
+
+    table = Quote.__table__
+    row = db.session.execute(select(table).where(table.c.id == quote_id)).mappings().one()
+    copy = {key: value for key, value in row.items() if key != "id"} | {"state": "answered", "valid_until": valid_until}
+    return db.session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), [copy] * n).all()
+
+
+@pytest.mark.parametrize("size", [3, 60])
+def test_the_expiry_job_moves_a_batch_in_the_same_statements_at_any_size(app, size):
+    """Every quote past its date expires with its history and audit entry, in statements that do not grow
+    with the batch: the due quotes, their workflow (four), one UPDATE, the audit events (an INSERT and a
+    SELECT of their ids), the history rows, and the carts that held them (two)."""
+    from models.audit import AuditEvent
+    from models.workflows import WorkflowHistory
+    from tests.helpers import count_queries
+
+    with app.app_context():
+        last_day = date.today() - timedelta(days=3)
+        ids = _answered_copies(_quote_of(app, BEN), size, last_day)
+        with count_queries(app) as statements:
+            assert expire_quotes(on=date.today()) == size
+        assert len(statements) <= 11, "\n".join(s[:100] for s in statements)
+        assert set(db.session.scalars(select(Quote.state).where(Quote.id.in_(ids)))) == {"expired"}
+        history = db.session.execute(select(WorkflowHistory.subject_id, WorkflowHistory.comment, AuditEvent.action)
+                                     .join(AuditEvent).where(WorkflowHistory.subject_type == "quote",
+                                                             WorkflowHistory.subject_id.in_(ids))).all()
+        assert sorted(history) == [(i, f"Valid until {last_day:%-d %B %Y}.", "workflow.moved") for i in ids]
+
+
+def test_a_quote_another_step_took_first_is_left_where_it_is(app):
+    """The batch was read, then one quote was accepted before the UPDATE: it stays accepted, with no expiry in
+    its history, and the others expire."""
+    from sqlalchemy import update
+
+    from models.actors import SYSTEM
+    from models.workflow_engine import transition_all
+    from models.workflows import WorkflowHistory
+
+    with app.app_context():
+        ids = _answered_copies(_quote_of(app, BEN), 3, date.today() - timedelta(days=1))
+        batch = db.session.scalars(select(Quote).where(Quote.id.in_(ids)).order_by(Quote.id)).all()
+        db.session.execute(update(Quote).where(Quote.id == ids[0]).values(state="accepted")
+                           .execution_options(synchronize_session=False))
+        moved = transition_all(batch, "expire", actor=SYSTEM)
+        assert [quote.id for quote in moved] == ids[1:]
+        db.session.expire_all()
+        assert [db.session.get(Quote, i).state for i in ids] == ["accepted", "expired", "expired"]
+        assert db.session.scalars(select(WorkflowHistory.subject_id).where(
+            WorkflowHistory.subject_type == "quote", WorkflowHistory.subject_id.in_(ids))).all() == ids[1:]
+
+
+def test_a_customer_cannot_expire_quotes_through_the_batch(app):
+    """Expiring is Atrium's own step: a company user's batch is refused and nothing moves."""
+    from models.base import NotPermitted
+    from models.workflow_engine import transition_all
+
+    with app.app_context():
+        ids = _answered_copies(_quote_of(app, BEN), 2, date.today() - timedelta(days=1))
+        batch = db.session.scalars(select(Quote).where(Quote.id.in_(ids))).all()
+        with pytest.raises(NotPermitted):
+            transition_all(batch, "expire", actor=f.actor(ANNA))
+        assert set(db.session.scalars(select(Quote.state).where(Quote.id.in_(ids)))) == {"answered"}
+
+
 # --- quotes and recurring carts ------------------------------------------------------------------
 
 def _repeat_bens_cart(app) -> None:
