@@ -11,13 +11,13 @@ from flask_admin import expose
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from backoffice.base import units_found
 from backoffice.pages import form_id, load_or_404, optional_row, posted_amount, run_and_redirect
 from edge import attempt
 from extensions import db
 from models.addresses import (
     add_address,
     address_book_mode,
-    billing_address,
     delete_address,
     format_address,
     update_address,
@@ -37,6 +37,7 @@ from models.companies import (
     set_default_service_rep,
     set_unit_service_rep,
     unit_tree,
+    units_to_offer_from,
 )
 from models.invitations import (
     LIST_MAX_BYTES,
@@ -69,12 +70,13 @@ ADDRESS_INPUTS = ("kind", "label", "line1", "line2", "postal_code", "city", "cou
 UNITS_SHOWN = 25
 ADDRESSES_SHOWN = 24  # a grid of two or three columns
 
-# What the company page shows of the company itself, loaded with it: shop and its settings and the
-# representative in one statement, units (with their representatives, for the tree) in one more. Addresses
+# What the company page shows of the company itself, loaded with it: shop and its settings, the
+# representative and the billing address in one statement, units (with their representatives, for the tree) in one more. Addresses
 # are paged by a query of their own.
 COMPANY_PAGE_LOADS = (
     joinedload(Company.shop).joinedload(Shop.customer_settings),
     joinedload(Company.default_service_rep),
+    joinedload(Company.billing_address),
     selectinload(Company.business_units).joinedload(BusinessUnit.service_rep),
 )
 
@@ -119,7 +121,7 @@ def company_page_context(company: Company, actor) -> dict:
         "member_count": total,
         "active_count": active,
         "members_url": url_for("company_users.index_view", flt0_company_id_equals=company.id),
-        "billing": billing_address(company.id),
+        "billing": company.billing_address,
         "addresses": paginate(select(Address).where(Address.company_id == company.id).order_by(Address.id),
                                      ADDRESSES_SHOWN, "addresses_page"),
         "invitations": invitations,
@@ -154,9 +156,13 @@ def unit_section(company: Company) -> dict:
     units, tree = company.business_units, unit_tree(company.business_units)
     chosen = request.args.get("unit", type=int)
     editing = next((u for u in units if u.id == chosen), None)
+    # The "Part of" choices of the add form and of the open edit form: the first units by name and the edited
+    # unit's parent, with a finder for the others (``units_view``).
+    offered, more = units_to_offer_from(units, chosen=[editing.parent_id] if editing else ())
     return {
         "units": page_of(tree, UNITS_SHOWN, "units_page"),
-        "unit_choices": tree,  # the one "Part of" select of the add form, and of the open edit form
+        "unit_choices": offered,
+        "more_units": more,
         "editing_unit": editing,
         "blocked_units": descendant_ids(units, editing.id) | {editing.id} if editing else set(),
     }
@@ -202,7 +208,12 @@ def _invitation_report(lines) -> None:
 
 
 class CompanyPageActions:
-    """POST endpoints of the company page (mixed into ``CompanyView``)."""
+    """POST endpoints of the company page (mixed into ``CompanyView``), and its unit finder."""
+
+    @expose("/units/")
+    def units_view(self):
+        """The "Part of" finder: a company's business units by part of their name (JSON)."""
+        return units_found(request.args.get("company_id"), request.args.get("q"))
 
     @expose("/status/", methods=("POST",))
     def status_view(self):

@@ -153,9 +153,3 @@ def format_address(address, address_format: str = "eu") -> list[str]:
     return [line for line in lines if line and line.strip(", ")]
 
 
-def billing_address(company_id: int) -> Address | None:
-    """The company's default billing address, else its first one (None without any)."""
-    return db.session.scalar(
-        select(Address).where(Address.company_id == company_id, Address.kind == AddressKind.BILLING.value)
-        .order_by(Address.is_default.desc(), Address.id).limit(1)
-    )

@@ -6,8 +6,8 @@ from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, event, or_, select, update
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, and_, event, or_, select, update
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from extensions import db
 from models.actors import Actor
@@ -140,6 +140,19 @@ class Address(CompanyOwned, db.Model):
 
     def __str__(self) -> str:
         return ", ".join(self.lines)
+
+
+def _billing_address_id(company_id):
+    """The id of the company's default billing address, else of its first one (as SQL)."""
+    billing = aliased(Address)
+    return (select(billing.id).where(billing.company_id == company_id, billing.kind == AddressKind.BILLING.value)
+            .order_by(billing.is_default.desc(), billing.id).limit(1).scalar_subquery())
+
+
+# The company's billing address (default, else first); a page joins it to the company's own statement.
+Company.billing_address = relationship(
+    Address, viewonly=True, uselist=False,
+    primaryjoin=lambda: and_(Address.company_id == Company.id, Address.id == _billing_address_id(Company.id)))
 
 
 @operation(staff=StaffPerm.MANAGE_COMPANIES, on="company")
@@ -285,6 +298,15 @@ def units_to_offer(company_id: int, *, chosen=(), typed: str = "") -> tuple[list
         .order_by(*order)).all()
     # The first limit + 1 rows by name are the sub-query's (any other row is chosen and comes after them all).
     return [unit for place, unit in enumerate(rows) if place < limit or unit.id in wanted], len(rows) > limit
+
+
+def units_to_offer_from(units, *, chosen=()) -> tuple[list[BusinessUnit], bool]:
+    """``units_to_offer`` for a page that has loaded all of the company's ``units`` already (for its tree): the
+    first ``UNITS_OFFERED`` by name and the ``chosen`` ids, and whether more are left out; no statement."""
+    ranked = sorted(units, key=lambda unit: (unit.name, unit.id))
+    wanted = set(chosen)
+    return ([unit for place, unit in enumerate(ranked) if place < UNITS_OFFERED or unit.id in wanted],
+            len(ranked) > UNITS_OFFERED)
 
 
 def unit_tree(units) -> list[tuple]:

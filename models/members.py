@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload, undefer
 
 from extensions import db
 from models.actors import Actor
@@ -72,9 +72,10 @@ def company_users(company_id: int, *, search: str = "", status: str = "", role_i
 
 
 def company_roles(company_id: int):
-    """Built-in roles and the company's own, in the order they were made, with their permissions."""
+    """Built-in roles and the company's own, in the order they were made, with their permissions (as
+    ``Role.grant_keys``: one row per role, in the same statement)."""
     return (select(Role).where(or_(Role.company_id == company_id, Role.company_id.is_(None)))
-            .options(selectinload(Role.grants)).order_by(Role.id))
+            .options(undefer(Role.grant_keys)).order_by(Role.id))
 
 
 def role_holder_counts(company_id: int) -> dict[int, int]:

@@ -148,12 +148,15 @@ def test_a_unit_moves_under_one_beyond_those_listed_but_not_under_its_own_sub_un
 
 
 @pytest.mark.parametrize("path", ["/assets/new", "/account/users/new", "/account/company", "/assets",
-                                  "/assets/{press}/edit", "/account/users/{ben}", "/admin/company_users/edit/?id={ben}"])
+                                  "/assets/{press}/edit", "/account/users/{ben}", "/admin/company_users/edit/?id={ben}",
+                                  "/admin/companies/details/?id={acme}&unit={hq}"])
 def test_a_form_with_many_units_costs_what_it_costs_with_few(app, login_as, path):
     """The same statements with 3 units or 303, also where the chosen unit (Plant North) is beyond the first 25."""
     with app.app_context():
         press = db.session.scalar(select(Asset.id).where(Asset.name == "Hydraulic press HP-200"))
-        path = path.format(press=press, ben=f.user("ben.buyer@acme.example").id)
+        acme = f.company("Acme Industrial")
+        hq = next(unit.id for unit in acme.business_units if unit.name == "Headquarters")
+        path = path.format(press=press, ben=f.user("ben.buyer@acme.example").id, acme=acme.id, hq=hq)
     client = login_as("admin@atrium.example" if path.startswith("/admin/") else ANNA)
     with count_queries(app) as few:
         small = client.get(path).get_data(as_text=True)
@@ -216,3 +219,51 @@ def test_the_customer_editor_lists_the_customers_unit_and_finds_the_others(app, 
     assert client.post("/admin/company_users/b2b/", data=data).status_code == 302
     with app.app_context():
         assert db.session.get(CompanyUser, ben_id).business_unit_id == many_units["Plant South"]
+
+
+def test_the_back_office_company_page_offers_the_first_units_as_parents_and_finds_the_others(app, login_as,
+                                                                                             many_units):
+    """The add and edit forms' "Part of" list the first units by name (and the edited unit's parent); the
+    finder lists the others of this company; a unit moved under a found one saves, under another company's
+    unit or under its own sub-unit does not."""
+    client = login_as("admin@atrium.example")
+    with app.app_context():
+        acme, globex = f.company("Acme Industrial").id, f.company("Globex").id
+        db.session.get(BusinessUnit, many_units["Cell 030"]).parent_id = many_units["Plant North"]
+        db.session.commit()
+    cells = [f"Cell {n:03d}" for n in range(UNITS_OFFERED)]
+    page = client.get(f"/admin/companies/details/?id={acme}").get_data(as_text=True)
+    assert _offered(page, "unit-parent-new") == ["— top level —", *cells]
+    page = client.get(f"/admin/companies/details/?id={acme}&unit={many_units['Cell 030']}").get_data(as_text=True)
+    assert page.count(f'data-finder-url="/admin/companies/units/?company_id={acme}"') == 2  # edit and add forms
+    assert _offered(page, "unit-parent") == ["— top level —", *cells, "Plant North"]
+    assert re.search(rf'<option value="{many_units["Plant North"]}" selected>', page)
+    found = client.get(f"/admin/companies/units/?company_id={acme}&q=south").get_json()
+    assert found == {"units": [{"id": many_units["Plant South"], "name": "Plant South"}], "more": False}
+    assert "Plant" not in str(client.get(f"/admin/companies/units/?company_id={globex}&q=plant").get_json())
+    assert client.get("/admin/companies/units/?company_id=abc&q=plant").status_code == 404
+
+    def move(parent) -> str:
+        data = dict(form_in(page, "/admin/companies/unit/", 'id="unit-edit"'), parent_id=str(parent))
+        response = client.post("/admin/companies/unit/", data=data, follow_redirects=True)
+        return text(response)
+
+    assert "Choose a parent unit of the same company." in move(_globex_unit(app))
+    with app.app_context():
+        assert db.session.get(BusinessUnit, many_units["Cell 030"]).parent_id == many_units["Plant North"]
+    move(many_units["Plant South"])
+    with app.app_context():
+        assert db.session.get(BusinessUnit, many_units["Cell 030"]).parent_id == many_units["Plant South"]
+    page = client.get(f"/admin/companies/details/?id={acme}&unit={many_units['Plant South']}").get_data(as_text=True)
+    assert "Cell 030 is below Plant South; a unit cannot move under its own sub-unit." in move(many_units["Cell 030"])
+    with app.app_context():
+        assert db.session.get(BusinessUnit, many_units["Plant South"]).parent_id is None
+
+
+def test_the_company_pages_unit_finder_is_for_staff(app, login_as, many_units):
+    with app.app_context():
+        acme = f.company("Acme Industrial").id
+    response = login_as(ANNA).get(f"/admin/companies/units/?company_id={acme}&q=plant")
+    assert response.status_code in (302, 403) and "Plant North" not in response.get_data(as_text=True)
+    assert "Plant North" not in app.test_client().get(f"/admin/companies/units/?company_id={acme}&q=plant").get_data(
+        as_text=True)
