@@ -192,10 +192,12 @@ def order_history(actor: Actor, filters: OrderFilters, now: datetime | None = No
     if search:
         query = query.where((Order.number == search.upper()) | contains(Order.buyer_name, search))
     if filters.sku.strip():
-        # The orders holding the SKU, found in its index (an EXISTS per order would read every order of a
-        # company for a SKU few of them hold).
-        query = query.where(Order.id.in_(select(OrderLine.order_id).where(
-            OrderLine.sku == normal_sku(filters.sku)[:64])))
+        # The orders holding the SKU, read from the SKU's lines in its index and then sorted: as a join of the
+        # lines' distinct orders, not "id IN (...)" or an EXISTS, for which SQLite walks every order of the
+        # company newest first (70,000 of Acme's at L) to find the few that hold the SKU.
+        holding = select(OrderLine.order_id).where(OrderLine.sku == normal_sku(filters.sku)[:64]).distinct() \
+            .subquery("holding_sku")
+        query = query.join(holding, holding.c.order_id == Order.id)
     if filters.state:
         query = query.where(Order.state == filters.state)
     return query.order_by(Order.placed_at.desc(), Order.id.desc())
