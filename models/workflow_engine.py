@@ -215,7 +215,7 @@ def _record_all(subjects, workflow: Workflow, move: WorkflowTransition, current,
                      before=current.label, after=move.to_state.label, reason="")
     events = dict(db.session.execute(select(AuditEvent.target_id, AuditEvent.id).where(
         AuditEvent.at == at, AuditEvent.action == "workflow.moved", AuditEvent.target_type == model.__name__,
-        AuditEvent.target_id.in_(comments))).all())
+        AuditEvent.target_id.in_(list(comments)))).all())
     db.session.execute(insert(WorkflowHistory), [
         {"workflow_id": workflow.id, "subject_type": subjects[0].subject_type, "subject_id": subject.id,
          "transition_key": move.key, "from_state": current.key, "to_state": move.to_state.key, "reason": "",
