@@ -37,12 +37,19 @@ def page_number(arg: str = "page") -> int:
 class ListPage:
     """One page of rows, read like ``paginate``'s pages (the pager macros take either)."""
 
-    def __init__(self, items: list, page: int, per_page: int, total: int, capped: bool = False):
+    def __init__(self, items: list, page: int, per_page: int, total: int, capped: bool = False,
+                 more: bool | None = None):
         self.items, self.page, self.per_page, self.total = items, page, per_page, total
         self.capped = capped  # there are more than ``total`` rows: the list shows the first ``total``
-        self.pages = -(-total // per_page)
+        self.counted_past = more is not None  # there are more than ``total`` rows, all of them paged through
+        self.pages = page + bool(more) if self.counted_past else -(-total // per_page)
         self.has_prev, self.has_next = page > 1, page < self.pages
         self.prev_num, self.next_num = page - 1, page + 1
+
+    @property
+    def count_text(self) -> str:
+        """How many rows there are, as the list says it: "1,234", or "1,000+" where counting stopped."""
+        return f"{self.total:,}+" if self.capped or self.counted_past else f"{self.total:,}"
 
     def __iter__(self):
         return iter(self.items)
@@ -55,29 +62,39 @@ def page_of(rows: list, per_page: int = 25, arg: str = "page") -> ListPage:
     return ListPage(rows[(page - 1) * per_page:page * per_page], page, per_page, len(rows))
 
 
-def paginate(query, per_page: int = 25, arg: str = "page", *, up_to: int | None = None) -> ListPage:
+def paginate(query, per_page: int = 25, arg: str = "page", *, up_to: int | None = None,
+             counted: bool = True) -> ListPage:
     """One page of ``query`` (a select of one entity) in one statement: the count rides along as a scalar
     sub-query, counted once over the filter's index (a window count would read every matching row in full
     before the page). A page past the end costs a second statement and shows the last page. A page with
     several paged sections names each section's page by its own query argument (``arg``).
 
     With ``up_to``, the list reaches its first ``up_to`` rows only and counts no further (the page says
-    there are more, and its search narrows them): for lists whose every row costs to count."""
-    page = page_number(arg)
-    counted_rows = query.order_by(None) if up_to is None else query.order_by(None).limit(up_to + 1)
-    counted = query.add_columns(select(func.count()).select_from(counted_rows.subquery()).scalar_subquery())
+    there are more, and its search narrows them): for lists whose every row costs to count.
+
+    With ``counted=False``, the count stops at ``COUNT_CAP`` ("1,000+") and the pages go on past it, each
+    read with one row more to know whether another follows: for a company's history, which grows without
+    end (a page past the end counts it all once, to show the last page)."""
+    page, cap = page_number(arg), up_to if counted else COUNT_CAP
+    every_row = query.order_by(None)
+    counted_rows = every_row if cap is None else every_row.limit(cap + 1)
+    with_count = query.add_columns(select(func.count()).select_from(counted_rows.subquery()).scalar_subquery())
     if up_to is not None:
         page = min(page, max(1, -(-up_to // per_page)))
-    rows = db.session.execute(_page_of(counted, *_window(page, per_page, up_to))).all()
+    extra = 0 if counted else 1
+    limit, offset = _window(page, per_page, up_to)
+    rows = db.session.execute(_page_of(with_count, limit + extra, offset)).all()
     if not rows and page > 1:
-        total = db.session.scalar(select(func.count()).select_from(counted_rows.subquery()))
-        last = max(1, -(-min(total, up_to or total) // per_page))
-        rows = db.session.execute(_page_of(counted, *_window(last, per_page, up_to))).all()
-        page = last
-    total = rows[0][1] if rows else 0
+        total = db.session.scalar(select(func.count()).select_from((counted_rows if counted else every_row).subquery()))
+        page = max(1, -(-min(total, up_to or total) // per_page))
+        limit, offset = _window(page, per_page, up_to)
+        rows = db.session.execute(_page_of(with_count, limit + extra, offset)).all()
+    total, items = (rows[0][1] if rows else 0), [row[0] for row in rows[:per_page]]
     if up_to is not None and total > up_to:
-        return ListPage([row[0] for row in rows], page, per_page, up_to, capped=True)
-    return ListPage([row[0] for row in rows], page, per_page, total)
+        return ListPage(items, page, per_page, up_to, capped=True)
+    if not counted and total > COUNT_CAP:
+        return ListPage(items, page, per_page, COUNT_CAP, more=len(rows) > per_page)
+    return ListPage(items, page, per_page, total)
 
 
 def _window(page: int, per_page: int, up_to: int | None) -> tuple[int, int]:

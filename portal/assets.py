@@ -128,7 +128,8 @@ def assets():
     unit_id = request.args.get("unit", type=int)
     units, more_units = units_to_offer(current_actor().company_id, chosen=[unit_id] if unit_id else ())
     unit_id = unit_id if any(unit.id == unit_id for unit in units) else None
-    page = paginate(asset_list(current_actor(), search=search, status=status, unit_id=unit_id), PER_PAGE)
+    page = paginate(asset_list(current_actor(), search=search, status=status, unit_id=unit_id), PER_PAGE,
+                    counted=False)
     filters = {key: value for key, value in (("q", search), ("status", status), ("unit", unit_id)) if value}
     return render_template("portal/assets/list.html", page=page, search=search, status=status, unit_id=unit_id,
                            units=units, more_units=more_units, statuses=STATUS_LABELS, filters=filters, today=today())

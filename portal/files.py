@@ -36,7 +36,7 @@ def files():
     search = (request.args.get("q") or "").strip()[:SEARCH_LENGTH]
     category = request.args.get("category") or ""
     category = category if category in CATEGORY_LABELS else ""
-    page = paginate(company_documents(current_actor(), search=search, category=category), PER_PAGE)
+    page = paginate(company_documents(current_actor(), search=search, category=category), PER_PAGE, counted=False)
     filters = {key: value for key, value in (("q", search), ("category", category)) if value}
     return render_template("portal/files/list.html", page=page, search=search, category=category,
                            categories=CATEGORY_LABELS, filters=filters)

@@ -80,7 +80,7 @@ def inquiries():
         joinedload(Inquiry.asset), joinedload(Inquiry.order),
         selectinload(Inquiry.workflow).selectinload(Workflow.states))
     filters = {key: value for key, value in (("q", search), ("type", type_id), ("state", state)) if value}
-    return render_template("portal/inquiries/list.html", page=paginate(query, PER_PAGE), kinds=kinds,
+    return render_template("portal/inquiries/list.html", page=paginate(query, PER_PAGE, counted=False), kinds=kinds,
                            states=states, type_id=type_id, state=state, search=search, filters=filters,
                            scope=_scope_label())
 

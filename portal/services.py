@@ -72,7 +72,8 @@ def services():
     actor = current_actor()
     choices = whose_choices(actor)
     whose = request.args.get("whose") if request.args.get("whose") in choices else ""
-    page = paginate(booked_list(actor, search=search, state=state, upcoming=upcoming, whose=whose), PER_PAGE)
+    page = paginate(booked_list(actor, search=search, state=state, upcoming=upcoming, whose=whose), PER_PAGE,
+                    counted=False)
     args = {key: value for key, value in (("q", search), ("state", state), ("upcoming", "1" if upcoming else ""),
                                           ("whose", whose)) if value}
     return render_template("portal/services/list.html", page=page, args=args, search=search, state=state,
