@@ -41,14 +41,13 @@ def deny_or_login():
 def units_found(raw_company_id, typed) -> tuple[dict, int]:
     """The unit finder's answer (templates/shared/unit_finder.html): the company's business units whose name
     holds ``typed``, by name, as JSON; a 404 for an id that names no company."""
-    from models.companies import Company, units_to_offer
+    from models.companies import Company, unit_finder_answer
     from models.scopes import row_id
 
     company_id = row_id(raw_company_id)
     if company_id is None or db.session.get(Company, company_id) is None:
         return {"units": [], "more": False}, 404
-    units, more = units_to_offer(company_id, typed=typed or "")
-    return {"units": [{"id": unit.id, "name": unit.name} for unit in units], "more": more}, 200
+    return unit_finder_answer(company_id, typed), 200
 
 
 def posted_ids(ids) -> list[int]:

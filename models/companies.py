@@ -300,6 +300,13 @@ def units_to_offer(company_id: int, *, chosen=(), typed: str = "") -> tuple[list
     return [unit for place, unit in enumerate(rows) if place < limit or unit.id in wanted], len(rows) > limit
 
 
+def unit_finder_answer(company_id: int, typed: str) -> dict:
+    """What the unit finder (templates/shared/unit_finder.html) is told: the company's units whose name holds
+    ``typed``, by name, and whether there are more."""
+    units, more = units_to_offer(company_id, typed=typed or "")
+    return {"units": [{"id": unit.id, "name": unit.name} for unit in units], "more": more}
+
+
 def units_to_offer_from(units, *, chosen=()) -> tuple[list[BusinessUnit], bool]:
     """``units_to_offer`` for a page that has loaded all of the company's ``units`` already (for its tree): the
     first ``UNITS_OFFERED`` by name and the ``chosen`` ids, and whether more are left out; no statement."""

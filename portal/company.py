@@ -20,6 +20,7 @@ from models.companies import (
     BusinessUnit,
     delete_business_unit,
     save_business_unit,
+    unit_finder_answer,
     unit_tree,
     units_to_offer,
     update_company,
@@ -143,8 +144,7 @@ def unit_delete(unit_id: int):
 @company_login_required
 def units_find():
     """The company's business units whose name holds ``q``, by name, for the forms' unit finder (JSON)."""
-    units, more = units_to_offer(current_actor().company_id, typed=request.args.get("q", ""))
-    return {"units": [{"id": unit.id, "name": unit.name} for unit in units], "more": more}
+    return unit_finder_answer(current_actor().company_id, request.args.get("q", ""))
 
 
 # --- the address book --------------------------------------------------------------

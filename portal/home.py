@@ -26,12 +26,12 @@ from models.permissions import Perm
 from models.quotes import today
 from models.services import booked_list
 from models.workflows import Workflow
-from paging import capped_counts
+from paging import COUNT_CAP, capped_counts
 from portal import bp
 from security import can, company_login_required, current_actor
 
 ROWS = 5  # rows each list block shows; the block links to the full, paged list
-OVERVIEW_CAP = 1000  # the most rows an Overview count reads
+OVERVIEW_CAP = COUNT_CAP  # the most rows an Overview count reads
 
 
 @dataclass(frozen=True)
